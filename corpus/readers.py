@@ -1,0 +1,417 @@
+"""Raw inputs -> Documents: plain text, HTML, JSONL (.gz, .zst) and WARC.
+
+``read`` walks files and directories in a fixed (sorted) order, so the same
+inputs always give the same documents in the same order. The format of a file
+comes from its extension unless the caller names one.
+
+Nothing is dropped silently. An input that cannot become a document (bad bytes,
+a malformed JSON line, a truncated archive, a record without text, a duplicate
+id) is handed to ``on_reject`` as a :class:`~corpus.document.Reject` naming the
+file and line, and reading goes on with the next one; with ``strict=True`` the
+first such input raises :class:`~corpus.errors.InputError` instead.
+
+An HTML page is read as it is: ``text`` holds the markup and
+``metadata["format"] == "html"`` until the HTML cleaning step extracts the
+article from it.
+"""
+
+from __future__ import annotations
+
+import codecs
+import fnmatch
+import gzip
+import io
+import json
+import os
+import zlib
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+from corpus.document import Document, Reject
+from corpus.errors import InputError
+
+RejectHandler = Callable[[Reject], None]
+
+FORMATS = ("text", "html", "jsonl", "warc")
+
+_EXTENSIONS = {
+    ".txt": "text",
+    ".md": "text",
+    ".html": "html",
+    ".htm": "html",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".warc": "warc",
+}
+_COMPRESSIONS = {".gz": "gzip", ".zst": "zstd"}
+
+# Fields of a JSONL record that map onto Document fields; the rest go to metadata.
+_RECORD_FIELDS = ("id", "text", "html", "title", "published", "source", "url", "story", "removed", "copies", "metadata")
+
+
+@dataclass(frozen=True)
+class ReadLimits:
+    """Bounds that keep one bad input from exhausting memory.
+
+    A document, JSONL line or decompressed file over its bound is rejected with
+    the bound named in the reason, and reading goes on.
+    """
+
+    max_document_bytes: int = 20_000_000
+    max_line_bytes: int = 50_000_000
+    max_decompressed_bytes: int = 8_000_000_000
+
+
+class _Rejected(Exception):
+    """Raised inside a reader for one bad input; ``read`` turns it into a Reject."""
+
+    def __init__(self, reason: str, line: int | None = None, doc_id: str | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.line = line
+        self.doc_id = doc_id
+
+
+class _FileFailed(_Rejected):
+    """The rest of a file cannot be read (a truncated archive, an I/O error)."""
+
+
+def detect_format(path: str | Path) -> tuple[str | None, str | None]:
+    """The (format, compression) of a file from its extension.
+
+    >>> detect_format("news/2023.jsonl.zst")
+    ('jsonl', 'zstd')
+    >>> detect_format("page.HTML")
+    ('html', None)
+    """
+    suffixes = [s.lower() for s in Path(path).suffixes]
+    compression = None
+    if suffixes and suffixes[-1] in _COMPRESSIONS:
+        compression = _COMPRESSIONS[suffixes.pop()]
+    fmt = _EXTENSIONS.get(suffixes[-1]) if suffixes else None
+    return fmt, compression
+
+
+def read(
+    paths: str | Path | Iterable[str | Path],
+    *,
+    format: str | None = None,
+    strict: bool = False,
+    on_reject: RejectHandler | None = None,
+    exclude: Iterable[str] = (),
+    limits: ReadLimits = ReadLimits(),
+) -> Iterator[Document]:
+    """Yield the documents in ``paths`` (files or directories, walked recursively).
+
+    ``format`` forces one of :data:`FORMATS` for every file; by default it is
+    detected per file. ``exclude`` holds glob patterns matched against file
+    names (``"README*"``). Rejected inputs go to ``on_reject`` (default: a
+    one-line warning on stderr), or raise with ``strict=True``.
+    """
+    if format is not None and format not in FORMATS:
+        raise InputError(str(format), f"unknown format; use one of {', '.join(FORMATS)}")
+    handle = on_reject or warn_reject
+    seen: dict[str, str] = {}
+    if isinstance(paths, (str, Path)):
+        paths = [paths]
+
+    def reject(reason: str, path: str | None, line: int | None = None, doc_id: str | None = None) -> None:
+        if strict:
+            raise InputError(path or "<input>", reason, line)
+        handle(Reject(stage="read", reason=reason, path=path, line=line, id=doc_id))
+
+    for path in _walk(paths, list(exclude), reject):
+        fmt, compression = detect_format(path)
+        fmt = format or fmt
+        name = str(path)
+        if fmt is None:
+            reject("unsupported file type; expected .txt, .md, .html, .htm, .jsonl[.gz|.zst] or .warc[.gz]", name)
+            continue
+        try:
+            for item in _READERS[fmt](path, compression, limits):
+                if isinstance(item, _Rejected):
+                    reject(item.reason, name, item.line, item.doc_id)
+                    continue
+                doc, line = item
+                where = f"{name}:{line}" if line is not None else name
+                if doc.id in seen:
+                    reject(f"duplicate id {doc.id!r}, first read from {seen[doc.id]}", name, line, doc.id)
+                    continue
+                seen[doc.id] = where
+                yield doc
+        except _Rejected as failed:
+            reject(failed.reason, name, failed.line, failed.doc_id)
+        except OSError as err:
+            reject(f"cannot read file: {err.strerror or err}", name)
+
+
+def warn_reject(reject: Reject) -> None:
+    """The default reject handler: one line on stderr, naming file and line."""
+    import sys
+
+    where = reject.path or "<input>"
+    if reject.line is not None:
+        where += f":{reject.line}"
+    print(f"corpus: skipped {where}: {reject.reason}", file=sys.stderr)
+
+
+def _walk(paths: Iterable[str | Path], exclude: list[str], reject: Callable[..., None]) -> Iterator[Path]:
+    """Files below ``paths`` in sorted order; directory loops are entered once."""
+    visited: set[str] = set()
+    for root in paths:
+        root = Path(root)
+        if not root.exists():
+            reject("no such file or directory", str(root))
+            continue
+        if root.is_file():
+            yield root
+            continue
+        for directory, subdirs, files in os.walk(root, followlinks=True):
+            real = os.path.realpath(directory)
+            if real in visited:
+                subdirs[:] = []
+                continue
+            visited.add(real)
+            subdirs[:] = sorted(d for d in subdirs if not d.startswith("."))
+            for name in sorted(files):
+                if name.startswith(".") or any(fnmatch.fnmatch(name, pat) for pat in exclude):
+                    continue
+                yield Path(directory) / name
+
+
+def _open(path: Path, compression: str | None, limits: ReadLimits) -> IO[bytes]:
+    raw = open(path, "rb")
+    if compression == "gzip":
+        return _Bounded(gzip.GzipFile(fileobj=raw), limits.max_decompressed_bytes)
+    if compression == "zstd":
+        import zstandard
+
+        return _Bounded(zstandard.ZstdDecompressor().stream_reader(raw, closefd=True), limits.max_decompressed_bytes)
+    return raw
+
+
+class _Bounded(io.RawIOBase):
+    """A decompressing stream that stops at a byte limit (a decompression bomb guard)."""
+
+    def __init__(self, inner: Any, limit: int) -> None:
+        self._inner = inner
+        self._limit = limit
+        self._count = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        data = self._read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+    def _read(self, size: int) -> bytes:
+        try:
+            data = self._inner.read(size)
+        except (EOFError, zlib.error, gzip.BadGzipFile) as err:
+            raise _FileFailed(f"truncated or corrupt compressed stream ({err})") from err
+        except Exception as err:  # zstandard.ZstdError has no importable base here
+            if type(err).__name__ == "ZstdError":
+                raise _FileFailed(f"truncated or corrupt zstd stream ({err})") from err
+            raise
+        self._count += len(data)
+        if self._count > self._limit:
+            raise _FileFailed(
+                f"decompresses past the limit of {self._limit} bytes (max_decompressed_bytes); "
+                "raise the limit if the file is genuine"
+            )
+        return data
+
+    def close(self) -> None:
+        self._inner.close()
+        super().close()
+
+
+def _read_bytes(path: Path, compression: str | None, limits: ReadLimits) -> bytes:
+    with _open(path, compression, limits) as stream:
+        data = stream.read(limits.max_document_bytes + 1)
+    if len(data) > limits.max_document_bytes:
+        raise _Rejected(f"document is larger than {limits.max_document_bytes} bytes (max_document_bytes)")
+    return data
+
+
+def decode(data: bytes) -> str:
+    """Bytes -> text: UTF-8 (a BOM is dropped) or UTF-16/32 with a BOM.
+
+    Raises ``_Rejected`` naming the line of the first invalid byte, and for
+    NUL bytes (a binary file behind a text extension); ftfy repairs mojibake
+    later, but it cannot repair bytes that are not text at all.
+    """
+    for bom, codec in ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
+                       (codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),
+                       (codecs.BOM_UTF16_BE, "utf-16")):
+        if data.startswith(bom):
+            try:
+                return data.decode(codec)
+            except UnicodeDecodeError as err:
+                raise _Rejected(f"invalid {codec} text at byte {err.start}") from err
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        line = data.count(b"\n", 0, err.start) + 1
+        raise _Rejected(
+            f"invalid UTF-8 at byte {err.start}; convert the file to UTF-8 (e.g. iconv -f cp1252 -t utf-8)",
+            line,
+        ) from err
+    if "\x00" in text:
+        line = text.count("\n", 0, text.index("\x00")) + 1
+        raise _Rejected("contains NUL bytes: a binary file, not text", line)
+    return text
+
+
+def _non_empty(text: str, path: Path) -> None:
+    if not text.strip():
+        raise _Rejected("empty document", doc_id=_stem(path))
+
+
+def _read_text(path: Path, compression: str | None, limits: ReadLimits) -> Iterator[Any]:
+    text = decode(_read_bytes(path, compression, limits))
+    _non_empty(text, path)
+    yield Document(id=_stem(path), text=text, metadata={"format": "text"}), None
+
+
+def _read_html(path: Path, compression: str | None, limits: ReadLimits) -> Iterator[Any]:
+    text = decode(_read_bytes(path, compression, limits))
+    _non_empty(text, path)
+    yield Document(id=_stem(path), text=text, metadata={"format": "html"}), None
+
+
+def _stem(path: Path) -> str:
+    """A file's name without its format and compression extensions."""
+    name = path.name
+    fmt, compression = detect_format(path)
+    for present in (compression, fmt):
+        if present:
+            name = name.rsplit(".", 1)[0]
+    return name
+
+
+def _read_jsonl(path: Path, compression: str | None, limits: ReadLimits) -> Iterator[Any]:
+    with _open(path, compression, limits) as stream:
+        buffered = io.BufferedReader(stream) if compression else stream
+        number = 0
+        while True:
+            raw = buffered.readline(limits.max_line_bytes + 1)
+            if not raw:
+                return
+            number += 1
+            if len(raw) > limits.max_line_bytes and not raw.endswith(b"\n"):
+                _skip_rest_of_line(buffered)
+                yield _Rejected(f"line is longer than {limits.max_line_bytes} bytes (max_line_bytes)", number)
+                continue
+            if not raw.strip():
+                continue
+            try:
+                yield _record_to_document(raw, path, number, limits), number
+            except _Rejected as rejected:
+                yield rejected
+
+
+def _skip_rest_of_line(stream: IO[bytes]) -> None:
+    while True:
+        chunk = stream.readline(1 << 20)
+        if not chunk or chunk.endswith(b"\n"):
+            return
+
+
+def _record_to_document(raw: bytes, path: Path, number: int, limits: ReadLimits) -> Document:
+    try:
+        line = raw.decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise _Rejected(f"invalid UTF-8 at byte {err.start} of the line", number) from err
+    try:
+        record = json.loads(line)
+    except json.JSONDecodeError as err:
+        raise _Rejected(f"malformed JSON ({err.msg} at column {err.colno})", number) from err
+    if not isinstance(record, dict):
+        raise _Rejected(f"a JSON {type(record).__name__}, not an object", number)
+    doc_id = record.get("id")
+    doc_id = f"{_stem(path)}:{number}" if doc_id is None else str(doc_id)
+    fmt = "text"
+    body = record.get("text")
+    if body is None and record.get("html") is not None:
+        body, fmt = record.get("html"), "html"
+    if body is None:
+        raise _Rejected("record has no 'text' or 'html' field", number, doc_id)
+    if not isinstance(body, str):
+        raise _Rejected(f"'{'html' if fmt == 'html' else 'text'}' is a {type(body).__name__}, not a string", number, doc_id)
+    if not body.strip():
+        raise _Rejected("empty text", number, doc_id)
+    if len(body) > limits.max_document_bytes:
+        raise _Rejected(f"document is larger than {limits.max_document_bytes} bytes (max_document_bytes)", number, doc_id)
+    metadata = record.get("metadata") if isinstance(record.get("metadata"), dict) else {}
+    metadata = {**metadata, **{k: v for k, v in record.items() if k not in _RECORD_FIELDS}}
+    metadata["format"] = fmt
+    fields = {key: _string_or_none(record.get(key)) for key in ("title", "published", "source", "url", "story")}
+    return Document.from_json({"id": doc_id, "text": body, **fields, "metadata": metadata,
+                               "removed": record.get("removed") or [], "copies": record.get("copies") or []})
+
+
+def _string_or_none(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+def _read_warc(path: Path, compression: str | None, limits: ReadLimits) -> Iterator[Any]:
+    from warcio.archiveiterator import ArchiveIterator
+    from warcio.exceptions import ArchiveLoadFailed
+
+    with open(path, "rb") as raw:
+        number = 0
+        try:
+            for record in ArchiveIterator(raw):
+                if record.rec_type != "response":
+                    continue
+                number += 1
+                item = _warc_record_to_document(record, number, limits)
+                if item is not None:
+                    yield item
+        except (ArchiveLoadFailed, EOFError, zlib.error, ValueError) as err:
+            raise _FileFailed(f"truncated or corrupt WARC after record {number} ({err})", number) from err
+
+
+def _warc_record_to_document(record: Any, number: int, limits: ReadLimits) -> Any:
+    headers = record.rec_headers
+    doc_id = headers.get_header("WARC-Record-ID") or f"record-{number}"
+    url = headers.get_header("WARC-Target-URI")
+    content_type = (record.http_headers.get_header("Content-Type") if record.http_headers else None) or ""
+    if "html" not in content_type.lower():
+        return _Rejected(f"not an HTML response ({content_type or 'no Content-Type'}) for {url}", number, doc_id)
+    body = record.content_stream().read(limits.max_document_bytes + 1)
+    if len(body) > limits.max_document_bytes:
+        return _Rejected(f"document is larger than {limits.max_document_bytes} bytes (max_document_bytes)", number, doc_id)
+    charset = _charset(content_type)
+    try:
+        text = body.decode(charset) if charset else decode(body)
+    except (LookupError, UnicodeDecodeError):
+        return _Rejected(f"cannot decode the page as {charset}", number, doc_id)
+    except _Rejected as rejected:
+        return _Rejected(rejected.reason, number, doc_id)
+    if not text.strip():
+        return _Rejected("empty document", number, doc_id)
+    date = headers.get_header("WARC-Date")
+    metadata = {"format": "html", "warc_date": date}
+    return Document(id=doc_id, text=text, url=url, published=date[:10] if date else None, metadata=metadata), number
+
+
+def _charset(content_type: str) -> str | None:
+    for part in content_type.split(";")[1:]:
+        key, _, value = part.strip().partition("=")
+        if key.lower() == "charset" and value:
+            return value.strip("\"'").lower()
+    return None
+
+
+_READERS: dict[str, Callable[[Path, str | None, ReadLimits], Iterator[Any]]] = {
+    "text": _read_text,
+    "html": _read_html,
+    "jsonl": _read_jsonl,
+    "warc": _read_warc,
+}
