@@ -1,0 +1,34 @@
+"""Whitespace and Unicode normalization: NFC, collapsed spaces, paragraphs as blocks.
+
+Output text is a sequence of paragraphs separated by one blank line. Text whose
+paragraphs were separated by single line breaks (no blank line anywhere, as
+trafilatura and many scrapers write it) gets one paragraph per line; text that
+already has blank lines keeps its blocks, and line breaks inside a block stay.
+Either way, normalizing normalized text changes nothing.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# Horizontal white space, including no-break and typographic spaces.
+_SPACES = re.compile(r"[ \t\f\v\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]+")
+_BLANK_LINES = re.compile(r"\n\s*\n")
+
+
+def normalize_text(text: str) -> str:
+    """NFC, one space between words, paragraphs separated by one blank line.
+
+    >>> normalize_text("First  para\\u00a0here.\\nSecond para.")
+    'First para here.\\n\\nSecond para.'
+    >>> normalize_text("Block one,\\nline two.\\n\\n\\n\\nBlock two.  ")
+    'Block one,\\nline two.\\n\\nBlock two.'
+    """
+    text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
+    lines = [_SPACES.sub(" ", line).strip() for line in text.split("\n")]
+    text = "\n".join(lines).strip("\n")
+    if not _BLANK_LINES.search(text):
+        return "\n\n".join(line for line in lines if line)
+    blocks = (block.strip("\n") for block in _BLANK_LINES.split(text))
+    return "\n\n".join(block for block in blocks if block)
