@@ -103,7 +103,7 @@ def read(
     exclude: Iterable[str] = (),
     limits: ReadLimits = ReadLimits(),
 ) -> Iterator[Document]:
-    """Yield the documents in ``paths`` (files or directories, walked recursively).
+    """Yield the documents in ``paths`` (files or directories, walked recursively, sorted).
 
     ``format`` forces one of :data:`FORMATS` for every file; by default it is
     detected per file. ``exclude`` holds glob patterns matched against file
@@ -114,8 +114,8 @@ def read(
         raise InputError(str(format), f"unknown format; use one of {', '.join(FORMATS)}")
     handle = on_reject or warn_reject
     seen: dict[str, str] = {}
-    if isinstance(paths, (str, Path)):
-        paths = [paths]
+    # Sorted, so that listing the same inputs in another order gives the same documents.
+    paths = [paths] if isinstance(paths, (str, Path)) else sorted(paths, key=str)
 
     def reject(reason: str, path: str | None, line: int | None = None, doc_id: str | None = None) -> None:
         if strict:

@@ -1,0 +1,158 @@
+"""Readers: every format, and bad input that becomes a reject naming file and line."""
+
+import gzip
+import json
+import os
+
+import pytest
+
+from corpus.document import Document
+from corpus.errors import InputError
+from corpus.readers import ReadLimits, detect_format, read
+from corpus.writers import write_jsonl
+
+
+def collect(paths, **kwargs):
+    rejects = []
+    docs = list(read(paths, on_reject=rejects.append, **kwargs))
+    return docs, rejects
+
+
+def test_formats_are_detected_from_extensions():
+    assert detect_format("a/b.jsonl.gz") == ("jsonl", "gzip")
+    assert detect_format("b.warc.gz") == ("warc", "gzip")
+    assert detect_format("c.htm") == ("html", None)
+    assert detect_format("d.md") == ("text", None)
+    assert detect_format("e.pdf") == (None, None)
+
+
+def test_text_file_id_is_its_stem(tmp_path):
+    (tmp_path / "story-1.txt").write_text("The officer was charged.", encoding="utf-8")
+    docs, rejects = collect(tmp_path)
+    assert [d.id for d in docs] == ["story-1"] and rejects == []
+    assert docs[0].metadata["format"] == "text"
+
+
+@pytest.mark.parametrize("suffix", [".jsonl", ".jsonl.gz", ".jsonl.zst"])
+def test_jsonl_round_trip_keeps_fields(tmp_path, suffix):
+    docs = [Document(id="a", text="One.", source="s.example", url="https://s.example/a", published="2023-09-24",
+                     metadata={"lang": "en"}),
+            Document(id="b", text="Two.")]
+    write_jsonl(docs, tmp_path / f"docs{suffix}")
+    back, rejects = collect(tmp_path)
+    assert rejects == []
+    assert [d.to_json() for d in back] == [{**d.to_json(), "metadata": {**d.metadata, "format": "text"}} for d in docs]
+
+
+def test_jsonl_fields_other_than_known_ones_are_carried_in_metadata(tmp_path):
+    record = {"id": 7, "html": "<p>x</p>", "lang": "en", "source": "a.example"}
+    (tmp_path / "x.jsonl").write_text(json.dumps(record) + "\n", encoding="utf-8")
+    [doc], _ = collect(tmp_path)
+    assert doc.id == "7" and doc.metadata == {"lang": "en", "format": "html"} and doc.source == "a.example"
+
+
+def test_jsonl_without_id_gets_file_and_line(tmp_path):
+    (tmp_path / "feed.jsonl").write_text('{"text": "a"}\n\n{"text": "b"}\n', encoding="utf-8")
+    docs, _ = collect(tmp_path)
+    assert [d.id for d in docs] == ["feed:1", "feed:3"]
+
+
+def test_bad_jsonl_lines_are_rejected_with_their_line_and_reading_goes_on(tmp_path):
+    lines = ['{"id": "ok1", "text": "fine"}', '{"id": "broken", "text": ', '[1, 2]', '{"id": "no-text"}',
+             '{"id": "num", "text": 5}', '{"id": "blank", "text": "  "}', '{"id": "ok1", "text": "again"}',
+             '{"id": "ok2", "text": "fine too"}']
+    (tmp_path / "mixed.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    docs, rejects = collect(tmp_path)
+    assert [d.id for d in docs] == ["ok1", "ok2"]
+    by_line = {r.line: r.reason for r in rejects}
+    assert set(by_line) == {2, 3, 4, 5, 6, 7}
+    assert "malformed JSON" in by_line[2]
+    assert "not an object" in by_line[3]
+    assert "no 'text' or 'html'" in by_line[4]
+    assert "not a string" in by_line[5]
+    assert "empty" in by_line[6]
+    assert "duplicate id 'ok1'" in by_line[7] and "mixed.jsonl:1" in by_line[7]
+    assert all(r.path.endswith("mixed.jsonl") and r.stage == "read" for r in rejects)
+
+
+def test_invalid_utf8_names_the_line(tmp_path):
+    (tmp_path / "bad.txt").write_bytes(b"first line\nsecond \xff line\n")
+    (tmp_path / "good.txt").write_text("fine", encoding="utf-8")
+    docs, [reject] = collect(tmp_path)
+    assert [d.id for d in docs] == ["good"]
+    assert reject.line == 2 and "invalid UTF-8" in reject.reason and reject.path.endswith("bad.txt")
+
+
+def test_utf16_with_bom_is_read(tmp_path):
+    (tmp_path / "u16.txt").write_bytes("Officers’ protest".encode("utf-16"))
+    [doc], _ = collect(tmp_path)
+    assert doc.text == "Officers’ protest"
+
+
+def test_binary_file_with_text_extension_is_rejected(tmp_path):
+    (tmp_path / "image.txt").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
+    _, [reject] = collect(tmp_path)
+    assert "NUL" in reject.reason or "UTF-8" in reject.reason
+
+
+def test_empty_file_is_rejected(tmp_path):
+    (tmp_path / "empty.txt").write_bytes(b"")
+    _, [reject] = collect(tmp_path)
+    assert reject.reason == "empty document" and reject.path.endswith("empty.txt")
+
+
+def test_truncated_gzip_keeps_the_lines_before_the_damage(tmp_path):
+    data = gzip.compress(b"".join(b'{"id": "%d", "text": "line %d"}\n' % (i, i) for i in range(2000)))
+    (tmp_path / "cut.jsonl.gz").write_bytes(data[: len(data) // 2])
+    docs, [reject] = collect(tmp_path)
+    assert 0 < len(docs) < 2000
+    assert "truncated" in reject.reason and reject.path.endswith("cut.jsonl.gz")
+
+
+def test_decompression_bomb_stops_at_the_limit(tmp_path):
+    (tmp_path / "bomb.jsonl.gz").write_bytes(gzip.compress(b" " * 5_000_000))
+    _, [reject] = collect(tmp_path, limits=ReadLimits(max_decompressed_bytes=1_000_000))
+    assert "max_decompressed_bytes" in reject.reason
+
+
+def test_unreadable_file_is_rejected(tmp_path):
+    (tmp_path / "dangling.txt").symlink_to(tmp_path / "nowhere.txt")
+    (tmp_path / "ok.txt").write_text("fine", encoding="utf-8")
+    docs, [reject] = collect(tmp_path)
+    assert [d.id for d in docs] == ["ok"]
+    assert reject.path.endswith("dangling.txt") and "cannot read file" in reject.reason
+
+
+def test_unsupported_extension_and_missing_path_are_rejected(tmp_path):
+    (tmp_path / "scan.pdf").write_bytes(b"%PDF")
+    _, rejects = collect([tmp_path, tmp_path / "gone"])
+    reasons = {os.path.basename(r.path): r.reason for r in rejects}
+    assert "unsupported file type" in reasons["scan.pdf"]
+    assert "no such file" in reasons["gone"]
+
+
+def test_strict_stops_at_the_first_bad_input(tmp_path):
+    (tmp_path / "a.jsonl").write_text('{"id": "1", "text": "ok"}\nnot json\n', encoding="utf-8")
+    with pytest.raises(InputError, match=r"a\.jsonl:2: malformed JSON"):
+        list(read(tmp_path, strict=True))
+
+
+def test_directory_loops_are_walked_once(tmp_path):
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "a.txt").write_text("x", encoding="utf-8")
+    (tmp_path / "sub" / "loop").symlink_to(tmp_path)
+    docs, rejects = collect(tmp_path)
+    assert [d.id for d in docs] == ["a"]
+
+
+def test_order_does_not_depend_on_listing_order(tmp_path):
+    for name in "cab":
+        (tmp_path / f"{name}.txt").write_text(name, encoding="utf-8")
+    assert [d.id for d in read(tmp_path)] == ["a", "b", "c"]
+    assert [d.id for d in read([tmp_path / "c.txt", tmp_path / "a.txt"])] == ["a", "c"]
+
+
+def test_exclude_patterns(tmp_path):
+    (tmp_path / "README.md").write_text("about", encoding="utf-8")
+    (tmp_path / "a.txt").write_text("x", encoding="utf-8")
+    assert [d.id for d in read(tmp_path, exclude=["README*"])] == ["a"]
