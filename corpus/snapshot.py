@@ -155,9 +155,11 @@ class SnapshotDiff:
 
 
 def _grouping_text(doc_id: str, kept: str, group: tuple[str, ...]) -> str:
-    role = "kept" if kept == doc_id else f"merged into {kept}"
-    others = [g for g in group if g != doc_id]
-    return role + (f" with {', '.join(others)}" if others else " alone")
+    """``kept alone``, ``kept with b, c`` or ``merged into a with c``."""
+    others = [g for g in group if g not in (doc_id, kept)]
+    if kept == doc_id:
+        return "kept " + (f"with {', '.join(others)}" if others else "alone")
+    return f"merged into {kept}" + (f" with {', '.join(others)}" if others else "")
 
 
 # --------------------------------------------------------------------------- inputs
@@ -272,6 +274,13 @@ class _Ledger:
         for doc_id in sorted(self.merged.keys() & self.rejected_ids):
             problems.append(f"document {doc_id!r} is both merged and rejected")
         return problems
+
+    def signature_problem(self, ids: list[str], where: str) -> str | None:
+        """Signatures may only describe documents the snapshot holds (kept or merged)."""
+        unknown = [i for i in ids if i not in self.kept and i not in self.merged]
+        if not unknown:
+            return None
+        return f"{where}: {len(unknown)} signatures of documents neither kept nor merged (first: {unknown[0]!r})"
 
     def accounting(self, inputs: int) -> dict[str, int]:
         return {
@@ -501,6 +510,8 @@ def _write_contents(
     finish(reject_file)
 
     problems = ledger.finish()
+    if signatures is not None and (problem := ledger.signature_problem(signatures.ids, "signatures")):
+        problems.append(problem)
     if problems:
         shown = "; ".join(problems[:5]) + (f"; and {len(problems) - 5} more" if len(problems) > 5 else "")
         raise CorpusError(f"snapshot not written: {shown}")
@@ -910,12 +921,8 @@ def _verify_signatures(root: Path, manifest: Mapping[str, Any], readable: set[st
         problems.append(
             f"{entry['values']}: {signatures.values.shape[1]} columns, num_perm is {entry['params'].get('num_perm')}"
         )
-    known = ledger.kept | ledger.merged.keys()
-    unknown = [i for i in signatures.ids if i not in known]
-    if unknown:
-        problems.append(
-            f"{entry['ids']}: {len(unknown)} signatures of documents neither kept nor merged (first: {unknown[0]!r})"
-        )
+    if problem := ledger.signature_problem(signatures.ids, entry["ids"]):
+        problems.append(problem)
     return problems
 
 
