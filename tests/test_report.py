@@ -1,0 +1,155 @@
+"""The HTML report: its numbers, its plots, and that a browser shows it without a network."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from corpus.document import Document, Reject, Removal
+from corpus.report import SIMILARITY_BINS, ReportStats, render_report
+from corpus.snapshot import write_snapshot
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+def members(kept: str, *merged: tuple[str, float]) -> list[dict[str, Any]]:
+    return [{"id": kept, "similarity": 1.0}] + [{"id": m, "similarity": s} for m, s in merged]
+
+
+def small_corpus() -> tuple[list[Document], list[dict[str, Any]], list[Reject]]:
+    """4 kept, 4 merged (clusters of 3, 2 and 2), 2 rejected: 10 inputs."""
+    documents = [
+        Document(id="bbc-1", text="Met officers stepped back from armed duties.", source="bbc",
+                 removed=[Removal("share", "Share this article"), Removal("nav", "Home | News | UK")]),
+        Document(id="itv-1", text="NX121 was charged with murder.", source="itv",
+                 removed=[Removal("share", "Share this article"), Removal("promo", "<script>alert(1)</script>")]),
+        Document(id="sky-1", text="Chris Kaba, 24, was shot in Streatham Hill.", source="sky",
+                 removed=[Removal("share", "Share this article")]),
+        Document(id="grd-1", text="The Home Secretary ordered a review.", source="guardian"),
+    ]
+    clusters = [
+        {"cluster": "c0", "kept": "bbc-1", "policy": "earliest", "members": members("bbc-1", ("std-1", 0.97), ("mail-1", 0.83))},
+        {"cluster": "c1", "kept": "itv-1", "policy": "earliest", "members": members("itv-1", ("ind-1", 0.91))},
+        {"cluster": "c2", "kept": "sky-1", "policy": "earliest", "members": members("sky-1", ("mir-1", 0.86))},
+    ]
+    rejects = [
+        Reject(stage="read", reason="not UTF-8 and not repairable", path="in/bad.html", line=None),
+        Reject(stage="clean", reason="fewer than 20 words", id="short-1"),
+    ]
+    return documents, clusters, rejects
+
+
+def stats() -> dict[str, Any]:
+    documents, clusters, rejects = small_corpus()
+    collected = ReportStats()
+    for d in documents:
+        collected.add_document(d)
+    for c in clusters:
+        collected.add_cluster(c)
+    for r in rejects:
+        collected.add_reject(r)
+    return collected.to_dict(
+        accounting={"inputs": 10, "kept": 4, "merged": 4, "rejected": 2},
+        counts={"inputs": 10, "read": {"ok": 9, "rejected": 1}, "clean": {"ok": 8, "rejected": 1}},
+        learned_lines=[("Share this article", 3)],
+        title="Kaba coverage",
+    )
+
+
+def test_stats_count_cluster_sizes_similarities_and_removed_lines() -> None:
+    s = stats()
+    assert s["cluster_sizes"] == [[2, 2], [3, 1]]
+    assert sum(s["similarity"]["counts"]) == 4  # merged members only, not the kept ones
+    assert len(s["similarity"]["edges"]) == SIMILARITY_BINS + 1
+    assert s["similarity"]["counts"][19] == 1 and s["similarity"]["counts"][18] == 1  # 0.97 and 0.91
+    assert s["similarity"]["counts"][16] == 1 and s["similarity"]["counts"][17] == 1  # 0.83 and 0.86
+    by_rule = {rule: (total, lines) for rule, total, lines in s["removed_by_rule"]}
+    assert by_rule["share"] == (3, [["Share this article", 3]])
+    assert [source for source, _, _ in s["removed_by_source"]] == ["bbc", "itv", "sky"]
+    assert s["sources"] == [["bbc", 1], ["guardian", 1], ["itv", 1], ["sky", 1]]
+    assert s["rejects"] == [["clean", "fewer than 20 words", 1], ["read", "not UTF-8 and not repairable", 1]]
+
+
+def test_report_is_deterministic_self_contained_and_escaped() -> None:
+    page = render_report(stats())
+    assert page == render_report(stats())
+    assert "<script" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert not re.search(r"<link|<img|<iframe|\bsrc=|url\(|@import", page)
+    assert re.findall(r"https?://[^\s\"']+", page) == ["http://www.w3.org/2000/svg"] * page.count("<svg")
+    assert "default-src 'none'" in page
+
+
+class _Dom(HTMLParser):
+    """What a reader sees: section titles, the totals, and bars per chart."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.h2: list[str] = []
+        self.totals: dict[str, str] = {}
+        self.bars: dict[str, int] = {}
+        self._stack: list[tuple[str, dict[str, str | None]]] = []
+        self._chart: str | None = None
+        self._total: str | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = dict(attrs)
+        self._stack.append((tag, a))
+        if tag == "svg":
+            self._chart = a.get("data-chart")
+        elif tag == "rect" and a.get("class") == "bar" and self._chart:
+            self.bars[self._chart] = self.bars.get(self._chart, 0) + 1
+        elif tag == "div" and a.get("data-count"):
+            self._total = a["data-count"]
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "svg":
+            self._chart = None
+        while self._stack and self._stack.pop()[0] != tag:
+            pass
+
+    def handle_data(self, data: str) -> None:
+        if self._stack and self._stack[-1][0] == "h2":
+            self.h2.append(data)
+        if self._stack and self._stack[-1][0] == "b" and self._total:
+            self.totals[self._total] = data
+            self._total = None
+
+
+def _chromium(*args: str, user_data: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+         "--disable-component-update", "--disable-sync", "--no-first-run", f"--user-data-dir={user_data}", *args],
+        capture_output=True, text=True, timeout=120, check=True,
+    )
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (apt-get install chromium) to render the report")
+def test_chromium_shows_the_report_of_a_snapshot(tmp_path: Path) -> None:
+    documents, clusters, rejects = small_corpus()
+    snap = write_snapshot(tmp_path / "snap", documents, clusters, rejects,
+                          manifest={"pipeline": {"name": "kaba"}, "counts": {"inputs": 10, "read": 10}},
+                          learned_lines={"Share this article": 3})
+    url = (snap / "report.html").as_uri()
+    dom = _chromium("--dump-dom", url, user_data=tmp_path / "profile").stdout
+    seen = _Dom()
+    seen.feed(dom)
+    assert seen.h2 == ["Accounting", "Counts per stage", "Kept documents per source", "Cluster size distribution",
+                       "Similarity of merged documents to the kept one", "Rejected inputs",
+                       "Top removed lines per rule", "Top removed lines per source", "Learned boilerplate lines"]
+    assert seen.totals == {"inputs": "10", "kept": "4", "merged": "4", "rejected": "2"}
+    assert seen.bars["similarity"] == SIMILARITY_BINS
+    assert seen.bars["cluster-sizes"] == 2  # sizes 2 and 3
+    assert seen.bars["sources"] == 4
+    assert seen.bars["rejects-by-stage"] == 2
+    assert "inputs = kept + merged + rejected: 10 = 4 + 4 + 2" in dom
+
+    png = tmp_path / "report.png"
+    _chromium(f"--screenshot={png}", "--window-size=1000,1600", url, user_data=tmp_path / "profile")
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
