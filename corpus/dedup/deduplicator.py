@@ -1,0 +1,318 @@
+"""The dedup step: documents in, one kept copy per story copy-cluster out.
+
+Phases (each with a tqdm bar on stderr when ``progress=True``):
+
+1. **exact**: documents with the same normalized token stream
+   (:mod:`.exact`) are merged at similarity 1.0; one of them stands for the
+   group in the next phases.
+2. **signatures**: MinHash signatures of the shingles, in batches
+   (:mod:`.shingles`, :mod:`.signatures`).
+3. **LSH**: candidate pairs from datasketch's MinHashLSH, verified against
+   the threshold (:mod:`.lsh`).
+4. **clustering**: union-find (:mod:`.clusters`), then one kept document per
+   cluster by the keep policy (:mod:`.keep`), provenance on the kept one.
+5. **story** (optional): related coverage among the kept documents
+   (:mod:`.story`).
+
+Incremental use: ``run(new_docs, base=BaseIndex(...))`` deduplicates new
+documents against the signatures an earlier run stored, without its texts. A
+late copy of an old story joins the old cluster, and the document that earlier
+run kept stays the kept one (a snapshot's representatives are stable; when a
+new document links two old clusters, the policy picks among their kept ones).
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import numpy as np
+from tqdm import tqdm
+
+from corpus.dedup.clusters import UnionFind
+from corpus.dedup.config import DedupConfig
+from corpus.dedup.exact import exact_key
+from corpus.dedup.keep import Member, choose
+from corpus.dedup.lsh import similar_pairs
+from corpus.dedup.normalize import is_unspaced, tokens
+from corpus.dedup.shingles import TokenHasher
+from corpus.dedup.signatures import signatures as sign
+from corpus.dedup.story import assign_stories
+from corpus.document import Copy, Document
+from corpus.errors import ConfigError, CorpusError
+
+#: Similarities are rounded so records are short and stable to print.
+DIGITS = 4
+
+
+@dataclass(frozen=True)
+class Merged:
+    """A document dropped as a copy of ``kept``."""
+
+    id: str
+    kept: str
+    similarity: float
+
+    def to_json(self) -> dict[str, Any]:
+        return {"id": self.id, "kept": self.kept, "similarity": self.similarity}
+
+
+@dataclass
+class Signatures:
+    """MinHash signatures by document id, and what made them (to store in a snapshot)."""
+
+    ids: list[str]
+    values: np.ndarray  # (len(ids), num_perm) uint32
+    params: dict[str, Any]
+
+
+@dataclass
+class BaseIndex:
+    """What incremental dedup needs from an earlier run: no texts.
+
+    ``cluster_of`` maps every base id to the id of the document kept for it
+    (kept ids map to themselves); ``kept`` holds the kept documents' metadata
+    (a :class:`.keep.Member`); ``clusters`` the earlier clusters records, for
+    the provenance of old copies.
+    """
+
+    signatures: Signatures
+    cluster_of: dict[str, str]
+    kept: dict[str, Member]
+    clusters: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass
+class DedupResult:
+    """What :meth:`Deduplicator.run` found.
+
+    ``kept``: the documents kept, in input order, with ``copies`` (and
+    ``story``) filled in; ``merged``: every dropped document and the id it was
+    merged into, in input order; ``clusters``: one record per cluster of two or
+    more that gained a new document, sorted by cluster id; ``signatures``: of
+    every input document, in input order; ``settings``: the configuration with
+    bands and rows resolved and the permutation scheme.
+    """
+
+    kept: list[Document]
+    merged: list[Merged]
+    clusters: list[dict[str, Any]]
+    signatures: Signatures
+    settings: dict[str, Any]
+    base: BaseIndex | None = None
+
+    def to_base(self) -> BaseIndex:
+        """The base index of the next incremental run: this run plus its own base."""
+        sig = self.signatures
+        ids, values = list(sig.ids), sig.values
+        cluster_of = {m.id: m.kept for m in self.merged}
+        cluster_of.update({d.id: d.id for d in self.kept})
+        kept = {d.id: _member(d, i) for i, d in enumerate(self.kept)}
+        records = {r["cluster"]: r for r in self.clusters}
+        if self.base is not None:
+            old = self.base
+            ids = list(old.signatures.ids) + ids
+            values = np.vstack([old.signatures.values, values])
+            for old_id, old_kept in old.cluster_of.items():
+                cluster_of[old_id] = cluster_of.get(old_kept, old_kept)
+            kept = {**{k: m for k, m in old.kept.items() if cluster_of[k] == k}, **kept}
+            records = {**{r["cluster"]: r for r in old.clusters if cluster_of[r["kept"]] == r["kept"]}, **records}
+        return BaseIndex(
+            signatures=Signatures(ids=ids, values=values, params=sig.params),
+            cluster_of=cluster_of,
+            kept=kept,
+            clusters=[records[k] for k in sorted(records)],
+        )
+
+
+def _member(doc: Document, order: int) -> Member:
+    return Member(id=doc.id, source=doc.source, url=doc.url, published=doc.published, length=len(doc.text), order=order)
+
+
+def _bar(progress: bool, total: int, desc: str) -> tqdm:
+    return tqdm(total=total, desc=f"dedup {desc}", unit="doc", file=sys.stderr, disable=not progress, leave=False)
+
+
+class Deduplicator:
+    """Near-duplicate detection and related-coverage annotation.
+
+    >>> docs = [Document("a", "Officers refused to carry guns after a colleague was charged."),
+    ...         Document("b", "OFFICERS refused to carry guns after a colleague was charged!")]
+    >>> result = Deduplicator().run(docs)
+    >>> [d.id for d in result.kept], [m.to_json() for m in result.merged]
+    (['a'], [{'id': 'b', 'kept': 'a', 'similarity': 1.0}])
+    """
+
+    def __init__(self, config: DedupConfig | None = None) -> None:
+        self.config = config or DedupConfig()
+        self._hasher = TokenHasher()
+
+    def run(self, documents: Iterable[Document], progress: bool = False, base: BaseIndex | None = None) -> DedupResult:
+        """Deduplicate ``documents`` (against ``base``, if given)."""
+        cfg = self.config
+        docs = list(documents)
+        base_ids = list(base.signatures.ids) if base is not None else []
+        base_values = self._check_base(base)
+        _check_ids(docs, base_ids)
+
+        # 1. exact duplicates: one representative (first occurrence) per key.
+        token_lists, rep_of, reps = [], [], []
+        first_of_key: dict[str, int] = {}
+        with _bar(progress, len(docs), "exact") as bar:
+            for i, doc in enumerate(docs):
+                unspaced = is_unspaced(doc.text)
+                toks = tokens(doc.text, unspaced)
+                key = exact_key(toks) + ("/c" if unspaced else "/w")
+                r = first_of_key.setdefault(key, len(reps))
+                if r == len(reps):
+                    reps.append(i)
+                    token_lists.append((toks, unspaced))
+                rep_of.append(r)
+                bar.update()
+
+        # 2. signatures of the representatives, in batches.
+        rep_sigs = np.empty((len(reps), cfg.num_perm), dtype=np.uint32)
+        with _bar(progress, len(reps), "signatures") as bar:
+            for lo in range(0, len(reps), cfg.batch_size):
+                batch = token_lists[lo : lo + cfg.batch_size]
+                hashes = [self._hasher.shingle_hashes(t, cfg.char_ngram if u else cfg.ngram) for t, u in batch]
+                rep_sigs[lo : lo + len(batch)] = sign(hashes, cfg.num_perm, cfg.seed)
+                bar.update(len(batch))
+        doc_sigs = rep_sigs[np.asarray(rep_of, dtype=np.int64)] if docs else rep_sigs
+
+        # 3. verified candidate pairs, rows: base first, then representatives.
+        m = len(base_ids)
+        bands, rows = cfg.band_params()
+        all_sigs = np.vstack([base_values, rep_sigs])
+        with _bar(progress, len(reps), "lsh") as bar:
+            pairs = similar_pairs(all_sigs, m, float(cfg.threshold), bands, rows, cfg.seed, on_query=bar.update)
+
+        # 4. clusters over nodes: base rows, then every new document.
+        uf = UnionFind(m + len(docs))
+        base_row = {id_: k for k, id_ in enumerate(base_ids)}
+        if base is not None:
+            for id_, kept_id in base.cluster_of.items():
+                if id_ in base_row and kept_id in base_row:
+                    uf.union(base_row[id_], base_row[kept_id])
+        for i, r in enumerate(rep_of):
+            uf.union(m + i, m + reps[r])
+        for j, i, _ in pairs:
+            uf.union(j if j < m else m + reps[j - m], m + reps[i - m])
+
+        node_sigs = np.vstack([base_values, doc_sigs])
+        base_meta = _base_metadata(base)
+        kept_docs: list[Document] = []
+        merged: list[Merged] = []
+        records: list[dict[str, Any]] = []
+        kept_at: dict[int, Document] = {}
+        with _bar(progress, len(docs), "clusters") as bar:
+            for group in uf.groups():
+                new = [g - m for g in group if g >= m]
+                if not new:
+                    continue
+                base_kept = [k for k in group if k < m and base is not None and base.cluster_of.get(base_ids[k]) == base_ids[k]]
+                if base_kept:
+                    chosen = choose([replace(base.kept[base_ids[k]], order=k - m) for k in base_kept], cfg.keep, cfg.source_priority)
+                    kept_node = base_row[chosen.id]
+                else:
+                    chosen = choose([_member(docs[i], i) for i in new], cfg.keep, cfg.source_priority)
+                    kept_node = m + next(i for i in new if docs[i].id == chosen.id)
+
+                def sim(node: int, kept_node: int = kept_node) -> float:
+                    return round(float(np.mean(node_sigs[node] == node_sigs[kept_node])), DIGITS)
+
+                copies: dict[str, Copy] = {}
+                for node in group:
+                    if node >= m:
+                        doc = docs[node - m]
+                        copies.update((c.id, c) for c in doc.copies)
+                        if node != kept_node:
+                            copies[doc.id] = Copy(doc.id, doc.source, doc.url, doc.published, sim(node))
+                            merged.append(Merged(doc.id, chosen.id, sim(node)))
+                    elif node != kept_node:
+                        info = base_meta.get(base_ids[node], {})
+                        copies[base_ids[node]] = Copy(base_ids[node], info.get("source"), info.get("url"), info.get("published"), sim(node))
+                copies.pop(chosen.id, None)
+                copy_list = [copies[k] for k in sorted(copies)]
+                if kept_node >= m:
+                    doc = docs[kept_node - m]
+                    kept_at[kept_node - m] = replace(doc, copies=copy_list)
+                if copy_list:
+                    records.append(_record(chosen, cfg.keep, copy_list))
+                bar.update(len(new))
+        kept_docs = [kept_at[i] for i in sorted(kept_at)]
+        position = {d.id: i for i, d in enumerate(docs)}
+        merged.sort(key=lambda x: position[x.id])
+        records.sort(key=lambda r: r["cluster"])
+
+        # 5. related coverage among the kept documents.
+        if cfg.story and kept_docs:
+            with _bar(progress, len(kept_docs), "story") as bar:
+                stories = assign_stories([d.id for d in kept_docs], [d.text for d in kept_docs], float(cfg.story_threshold))
+                kept_docs = [replace(d, story=s) for d, s in zip(kept_docs, stories)]
+                bar.update(len(kept_docs))
+
+        params = cfg.signature_params()
+        return DedupResult(
+            kept=kept_docs,
+            merged=merged,
+            clusters=records,
+            signatures=Signatures(ids=[d.id for d in docs], values=doc_sigs, params=params),
+            settings=cfg.to_json(),
+            base=base,
+        )
+
+    def _check_base(self, base: BaseIndex | None) -> np.ndarray:
+        """The base signatures, after checking they were made like this run's."""
+        cfg = self.config
+        if base is None:
+            return np.empty((0, cfg.num_perm), dtype=np.uint32)
+        params = cfg.signature_params()
+        if base.signatures.params != params:
+            raise ConfigError(
+                f"the base index was signed with {base.signatures.params}, this run signs with {params}; "
+                "rebuild the base or use the same dedup options"
+            )
+        values = np.asarray(base.signatures.values)
+        if values.dtype != np.uint32 or values.shape != (len(base.signatures.ids), cfg.num_perm):
+            raise CorpusError(
+                f"the base index signatures have shape {values.shape} and type {values.dtype}; "
+                f"expected ({len(base.signatures.ids)}, {cfg.num_perm}) uint32"
+            )
+        return values
+
+
+def _check_ids(docs: list[Document], base_ids: list[str]) -> None:
+    """Ids name documents in records and provenance: they must be unique."""
+    seen = {id_: -1 for id_ in base_ids}
+    for i, doc in enumerate(docs):
+        if doc.id in seen:
+            where = "the base index" if seen[doc.id] < 0 else f"input document {seen[doc.id]}"
+            raise CorpusError(f"document id {doc.id!r} of input document {i} is already used by {where}; ids must be unique")
+        seen[doc.id] = i
+
+
+def _base_metadata(base: BaseIndex | None) -> dict[str, dict[str, Any]]:
+    """Source, url and published of every base document the base knows about."""
+    if base is None:
+        return {}
+    meta: dict[str, dict[str, Any]] = {}
+    for record in base.clusters:
+        for member in record["members"]:
+            meta[member["id"]] = member
+    for kept_id, member in base.kept.items():
+        meta[kept_id] = {"source": member.source, "url": member.url, "published": member.published}
+    return meta
+
+
+def _record(kept: Member, policy: str, copies: list[Copy]) -> dict[str, Any]:
+    """The clusters record of one cluster: fixed key order, members sorted by id."""
+    members = [Copy(kept.id, kept.source, kept.url, kept.published, 1.0), *copies]
+    return {
+        "cluster": kept.id,
+        "kept": kept.id,
+        "policy": policy,
+        "members": [c.to_json() for c in sorted(members, key=lambda c: c.id)],
+    }

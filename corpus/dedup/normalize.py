@@ -1,0 +1,114 @@
+"""Cleaned text -> the token stream that shingling and exact hashing read.
+
+Two copies of one wire story differ in ways that say nothing about the story:
+case, accents lost or kept by an outlet's CMS, curly versus straight quotes
+(ftfy straightens them when it repairs mojibake), ligatures, full-width forms,
+punctuation and spacing. :func:`tokens` folds all of them away, so those copies
+give the same tokens::
+
+    >>> tokens("London’s Met: ‘Officers’ refusal’ — Café")
+    ['london', 's', 'met', 'officers', 'refusal', 'cafe']
+    >>> tokens("LONDON'S MET \\"officers' refusal\\" - Cafe\\u0301")
+    ['london', 's', 'met', 'officers', 'refusal', 'cafe']
+
+The steps, in order: NFKD (compatibility forms and ligatures decompose, accented
+letters split into base + combining mark), drop combining marks, ``casefold``,
+then keep maximal runs of letters and digits. Punctuation, quotes of every kind
+and underscores are separators, which is what makes quote styles equal.
+
+Scripts written without spaces between words (Chinese, Japanese, Thai, Lao,
+Khmer, Myanmar) have no word tokens to find; :func:`is_unspaced` detects them by
+character class and :func:`tokens` then returns one token per letter, so the
+shingles built on top are character n-grams.
+
+Known cost of the fold: NFKD + dropping marks also removes Japanese voicing
+marks (ガ -> カ). Both copies of a story are folded the same way, so this only
+merges spellings, never separates copies.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+import unicodedata
+
+# Code point ranges of scripts written without spaces between words.
+UNSPACED_RANGES: tuple[tuple[int, int], ...] = (
+    (0x0E00, 0x0EFF),  # Thai, Lao
+    (0x1000, 0x109F),  # Myanmar
+    (0x1780, 0x17FF),  # Khmer
+    (0x3040, 0x30FF),  # Hiragana, Katakana
+    (0x31F0, 0x31FF),  # Katakana phonetic extensions
+    (0x3400, 0x4DBF),  # CJK Extension A
+    (0x4E00, 0x9FFF),  # CJK Unified Ideographs
+    (0xF900, 0xFAFF),  # CJK Compatibility Ideographs
+    (0xFF66, 0xFF9F),  # Half-width Katakana
+    (0x20000, 0x3134F),  # CJK Extensions B-G
+)
+
+#: A document is tokenised by characters when more than this share of its
+#: letters belong to :data:`UNSPACED_RANGES`. Half: a Chinese article quoting
+#: English names stays character-based, an English article quoting a Chinese
+#: name stays word-based.
+UNSPACED_SHARE = 0.5
+
+
+def _char_class(ranges: list[tuple[int, int]]) -> str:
+    return "".join(f"{re.escape(chr(lo))}-{re.escape(chr(hi))}" if hi > lo else re.escape(chr(lo)) for lo, hi in ranges)
+
+
+def _combining_ranges() -> list[tuple[int, int]]:
+    """Every code point with a non-zero combining class, as closed ranges."""
+    ranges: list[tuple[int, int]] = []
+    for cp in range(sys.maxunicode + 1):
+        if unicodedata.combining(chr(cp)):
+            if ranges and ranges[-1][1] == cp - 1:
+                ranges[-1] = (ranges[-1][0], cp)
+            else:
+                ranges.append((cp, cp))
+    return ranges
+
+
+# The lookahead skips the long class for every character below U+0300 (no
+# combining mark is there): 9x faster on English news than the bare class.
+_COMBINING = re.compile(f"(?=[^\\x00-\\u02ff])[{_char_class(_combining_ranges())}]+")
+_UNSPACED = re.compile(f"[{_char_class(list(UNSPACED_RANGES))}]")
+_WORD = re.compile(r"[^\W_]+")
+_LETTER = re.compile(r"[^\W\d_]")
+
+
+def fold(text: str) -> str:
+    """Fold compatibility forms, accents and case: ``"Ｃａｆé ﬁle" -> "cafe file"``."""
+    if not text.isascii():
+        text = _COMBINING.sub("", unicodedata.normalize("NFKD", text))
+    return text.casefold()
+
+
+def is_unspaced(text: str) -> bool:
+    """True when most letters of ``text`` are in a script written without spaces.
+
+    >>> is_unspaced("伦敦警察拒绝携带枪支"), is_unspaced("Officers in London")
+    (True, False)
+    """
+    if text.isascii():
+        return False
+    unspaced = len(_UNSPACED.findall(text))
+    return unspaced > 0 and unspaced > UNSPACED_SHARE * len(_LETTER.findall(text))
+
+
+def tokens(text: str, unspaced: bool | None = None) -> list[str]:
+    """The folded tokens of ``text``: words, or characters for unspaced scripts.
+
+    ``unspaced`` forces the choice; by default :func:`is_unspaced` decides.
+
+    >>> tokens("Chris Kaba, 24, was shot.")
+    ['chris', 'kaba', '24', 'was', 'shot']
+    >>> tokens("伦敦警察。")
+    ['伦', '敦', '警', '察']
+    """
+    words = _WORD.findall(fold(text))
+    if unspaced is None:
+        unspaced = is_unspaced(text)
+    if unspaced:
+        return [ch for word in words for ch in word]
+    return words
