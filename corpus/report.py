@@ -18,7 +18,7 @@ The stats are a plain JSON-able dict (see :meth:`ReportStats.to_dict`)::
     rejects                   [[stage, reason, count]]
     removed_by_rule           [[rule, total, [[line, count], ...]]]
     removed_by_source         [[source, total, [[line, count], ...]]]
-    learned_lines             [[line, count]]
+    learned_lines             [{"line", "count"} or the cleaner's {"source", "line", "documents"}]
 """
 
 from __future__ import annotations
@@ -84,7 +84,7 @@ class ReportStats:
         *,
         accounting: Mapping[str, int],
         counts: Mapping[str, Any] | None = None,
-        learned_lines: list[tuple[str, int]] | None = None,
+        learned_lines: list[dict[str, Any]] | None = None,
         title: str = "corpus snapshot",
         created: str | None = None,
     ) -> dict[str, Any]:
@@ -111,7 +111,7 @@ class ReportStats:
                 for source, lines in by_source[: self.top_sources]
             ],
             "removed_sources_not_shown": max(len(by_source) - self.top_sources, 0),
-            "learned_lines": [list(item) for item in learned_lines or []],
+            "learned_lines": [dict(row) for row in learned_lines or []],
         }
 
 
@@ -223,6 +223,16 @@ def _table(headers: list[str], rows: list[list[Any]], *, numeric: Collection[int
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
 
 
+def _rows_table(rows: list[Mapping[str, Any]], *, mono: str) -> str:
+    """A table of records: one column per key (first-seen order); all-integer columns align right."""
+    columns: list[str] = []
+    for row in rows:
+        columns.extend(k for k in row if k not in columns)
+    numeric = {i for i, c in enumerate(columns) if all(isinstance(r.get(c), int) for r in rows)}
+    cells = [[row.get(c, "") for c in columns] for row in rows]
+    return _table(columns, cells, numeric=numeric, mono={columns.index(mono)} if mono in columns else ())
+
+
 def _flatten(counts: Mapping[str, Any], prefix: str = "") -> list[tuple[str, Any]]:
     """Nested per-stage counts as dotted names: {"clean": {"kept": 3}} -> [("clean.kept", 3)]."""
     flat: list[tuple[str, Any]] = []
@@ -322,11 +332,7 @@ def render_report(stats: Mapping[str, Any]) -> str:
             _removed_lines(stats.get("removed_by_source", []), "source"),
             f'<p class="empty">{_n(hidden)} more sources not shown.</p>' if hidden else "",
         ),
-        _section(
-            "learned",
-            "Learned boilerplate lines",
-            _table(["line", "count"], stats.get("learned_lines", []), numeric={1}, mono={0}),
-        ),
+        _section("learned", "Learned boilerplate lines", _rows_table(stats.get("learned_lines", []), mono="line")),
     ]
     return (
         "<!DOCTYPE html>\n"

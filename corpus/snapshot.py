@@ -43,7 +43,7 @@ import zlib
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, Protocol
 
 import numpy as np
 import zstandard
@@ -90,6 +90,18 @@ class Signatures:
     ids: list[str]
     values: np.ndarray
     params: dict[str, Any]
+
+
+class SignaturesLike(Protocol):
+    """Anything shaped like :class:`Signatures` (such as the deduplicator's own record)."""
+
+    ids: list[str]
+    values: np.ndarray
+    params: dict[str, Any]
+
+
+# {line: count}, (line, count) pairs, or rows with at least a "line" key.
+LearnedLines = Mapping[str, int] | Iterable[tuple[str, int]] | Iterable[Mapping[str, Any]]
 
 
 @dataclass(frozen=True)
@@ -399,8 +411,8 @@ def write_snapshot(
     rejects: Iterable[Reject],
     *,
     manifest: Mapping[str, Any],
-    signatures: Signatures | None = None,
-    learned_lines: Mapping[str, int] | Iterable[tuple[str, int]] | None = None,
+    signatures: SignaturesLike | None = None,
+    learned_lines: LearnedLines | None = None,
     compression: str = "gz",
     shard_bytes: int = DEFAULT_SHARD_BYTES,
 ) -> Path:
@@ -456,7 +468,7 @@ def _write_contents(
     clusters: Iterable[Mapping[str, Any]],
     rejects: Iterable[Reject],
     manifest: Mapping[str, Any],
-    signatures: Signatures | None,
+    signatures: SignaturesLike | None,
     learned: list[dict[str, Any]],
     compression: str,
     shard_bytes: int,
@@ -539,7 +551,7 @@ def _write_contents(
     report_stats = stats.to_dict(
         accounting=accounting,
         counts=dict(counts),
-        learned_lines=[(item["line"], item["count"]) for item in learned],
+        learned_lines=learned,
         title=_title(manifest),
         created=manifest.get("created"),
     )
@@ -563,7 +575,7 @@ def _title(manifest: Mapping[str, Any]) -> str:
     return f"corpus snapshot: {name}" if name else "corpus snapshot"
 
 
-def _check_signatures(signatures: Signatures) -> None:
+def _check_signatures(signatures: SignaturesLike) -> None:
     values = signatures.values
     missing = [p for p in SIGNATURE_PARAMS if p not in signatures.params]
     if missing:
@@ -579,7 +591,7 @@ def _check_signatures(signatures: Signatures) -> None:
 
 
 def _write_signatures(
-    tmp: Path, signatures: Signatures, ext: str, compression: str, files: dict[str, dict[str, Any]]
+    tmp: Path, signatures: SignaturesLike, ext: str, compression: str, files: dict[str, dict[str, Any]]
 ) -> dict[str, Any]:
     ids = _OutputFile(tmp, f"signature_ids{ext}", "signature_ids", compression)
     for doc_id in signatures.ids:
@@ -600,14 +612,29 @@ def _write_signatures(
     }
 
 
-def _learned_lines(learned: Mapping[str, int] | Iterable[tuple[str, int]] | None) -> list[dict[str, Any]]:
-    """Learned boilerplate as ``[{"line", "count"}]``, most frequent first (ties by line)."""
+def _learned_lines(learned: LearnedLines | None) -> list[dict[str, Any]]:
+    """Learned boilerplate as manifest rows.
+
+    A mapping ``{line: count}`` becomes ``{"line", "count"}`` rows, most frequent
+    first (ties by line); rows given as mappings (such as the cleaner's
+    ``{"source", "line", "documents"}``) are kept as they are, in the given
+    order, so a later run can rebuild what it learned from the manifest.
+    """
     if learned is None:
         return []
-    pairs = learned.items() if isinstance(learned, Mapping) else learned
-    items = [(str(line), int(count)) for line, count in pairs]
-    items.sort(key=lambda item: (-item[1], item[0]))
-    return [{"line": line, "count": count} for line, count in items]
+    if isinstance(learned, Mapping):
+        ranked = sorted(learned.items(), key=lambda item: (-item[1], item[0]))
+        return [{"line": str(line), "count": int(count)} for line, count in ranked]
+    rows = []
+    for n, row in enumerate(learned):
+        if isinstance(row, Mapping):
+            if not isinstance(row.get("line"), str):
+                raise CorpusError(f"learned line #{n} has no 'line' text: {row!r}")
+            rows.append(dict(row))
+        else:
+            line, count = row
+            rows.append({"line": str(line), "count": int(count)})
+    return rows
 
 
 def _corpus_version() -> str:

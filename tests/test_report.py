@@ -57,7 +57,8 @@ def stats() -> dict[str, Any]:
     return collected.to_dict(
         accounting={"inputs": 10, "kept": 4, "merged": 4, "rejected": 2},
         counts={"inputs": 10, "read": {"ok": 9, "rejected": 1}, "clean": {"ok": 8, "rejected": 1}},
-        learned_lines=[("Share this article", 3)],
+        learned_lines=[{"source": "*", "line": "Share this article", "documents": 3},
+                       {"source": "bbc", "line": "Home | News | UK", "documents": 2}],
         title="Kaba coverage",
     )
 
@@ -84,6 +85,13 @@ def test_report_is_deterministic_self_contained_and_escaped() -> None:
     assert not re.search(r"<link|<img|<iframe|\bsrc=|url\(|@import", page)
     assert re.findall(r"https?://[^\s\"']+", page) == ["http://www.w3.org/2000/svg"] * page.count("<svg")
     assert "default-src 'none'" in page
+
+
+def test_learned_lines_table_shows_every_column_given() -> None:
+    page = render_report(stats())
+    learned = page[page.index('id="learned"'):]
+    assert "<th>source</th><th>line</th><th class=n>documents</th>" in learned
+    assert "<td>bbc</td><td class=line>Home | News | UK</td><td class=n>2</td>" in learned
 
 
 class _Dom(HTMLParser):

@@ -125,6 +125,14 @@ def test_two_writes_give_identical_bytes(tmp_path: Path, compression: str) -> No
         assert (a / name).read_bytes() == (b / name).read_bytes(), name
 
 
+def test_learned_rows_from_the_cleaner_are_stored_as_given(tmp_path: Path) -> None:
+    rows = [{"source": "*", "line": "Share this article", "documents": 4}, {"source": "bbc", "line": "Home", "documents": 2}]
+    snap = write(tmp_path / "snap", learned_lines=rows)
+    assert json.loads((snap / "manifest.json").read_text())["learned_lines"] == rows
+    with pytest.raises(CorpusError, match="learned line #0 has no 'line'"):
+        write(tmp_path / "bad", learned_lines=[{"text": "x"}])
+
+
 def test_creation_time_only_when_the_caller_gives_one(tmp_path: Path) -> None:
     manifest = {**parts()["manifest"], "created": "2024-05-01T12:00:00Z"}
     snap = write(tmp_path / "snap", manifest=manifest)
