@@ -801,7 +801,9 @@ class Snapshot:
 
     def rejects(self) -> Iterator[Reject]:
         for path in self._files("rejects"):
-            for record in _records(path):
+            for line, record in enumerate(_records(path), start=1):
+                if not isinstance(record, dict) or "stage" not in record or "reason" not in record:
+                    raise InputError(str(path), "a reject needs a 'stage' and a 'reason'", line)
                 yield Reject(
                     stage=record["stage"],
                     reason=record["reason"],
@@ -851,6 +853,10 @@ def _read_manifest(root: Path) -> dict[str, Any]:
         )
     if not isinstance(manifest.get("files"), dict):
         raise InputError(str(where), "has no 'files' table")
+    for name in manifest["files"]:
+        # Only plain names: a manifest must not point a reader outside its snapshot.
+        if name in ("", ".", "..", MANIFEST) or "/" in name or "\\" in name:
+            raise InputError(str(where), f"file name {name!r} is not a plain name in the snapshot directory")
     return manifest
 
 
@@ -960,8 +966,11 @@ def _groupings(snapshot: Snapshot) -> tuple[dict[str, str], dict[str, frozenset[
     """For each present document: its representative and its cluster; and the rejected ids with why."""
     kept_by: dict[str, str] = {d.id: d.id for d in snapshot.documents()}
     group: dict[str, frozenset[str]] = {doc_id: frozenset((doc_id,)) for doc_id in kept_by}
-    for cluster in snapshot.clusters():
-        members = frozenset([cluster["kept"], *(m["id"] for m in cluster["members"])])
+    for n, cluster in enumerate(snapshot.clusters(), start=1):
+        try:
+            members = frozenset([cluster["kept"], *(m["id"] for m in cluster["members"])])
+        except (KeyError, TypeError) as exc:
+            raise InputError(str(snapshot.path), f"cluster #{n} is malformed ({exc!r}); run verify", None) from exc
         for member in members:
             kept_by[member] = cluster["kept"]
             group[member] = members

@@ -356,6 +356,15 @@ def test_load_names_a_broken_line(tmp_path: Path) -> None:
         list(load_snapshot(snap).clusters())
 
 
+def test_a_manifest_cannot_point_outside_its_snapshot(tmp_path: Path) -> None:
+    snap = write(tmp_path / "snap")
+    manifest = json.loads((snap / "manifest.json").read_text())
+    manifest["files"]["../elsewhere.jsonl.gz"] = manifest["files"].pop("rejects.jsonl.gz")
+    (snap / "manifest.json").write_text(json.dumps(manifest))
+    [problem] = verify_snapshot(snap)
+    assert "'../elsewhere.jsonl.gz' is not a plain name" in problem
+
+
 def test_load_refuses_a_directory_without_manifest(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="not a corpus snapshot"):
         load_snapshot(tmp_path)
