@@ -2,15 +2,17 @@
 
 Defaults and why:
 
-``threshold = 0.6``
+``threshold = 0.5``
     Estimated Jaccard similarity of word 5-gram sets at which two documents are
-    copies. Measured on the five sample articles (``tests/test_dedup.py``): a
-    copy under another outlet's chrome, with a new headline and dateline, its
-    last paragraph cut and two typos, is at 0.70-0.83; a mojibake copy repaired
-    by ftfy is at 1.0. With a MinHash standard error of ~0.04, 0.6 keeps the
-    weakest such copy 2.5 errors above the threshold. Below it: different
-    articles of one story (< 0.01) and two different short articles carrying the
-    same 40 words of site chrome (< 0.3).
+    copies. Measured on the sample articles: copies under another outlet's
+    chrome with a new headline, a dateline, the last paragraph(s) cut, typos and
+    word changes are at 0.69-0.96 (``samples/README.md``; 0.70-0.83 for the
+    edited copies in ``tests/dedup_texts.py``), mojibake copies repaired by
+    ftfy at 0.91-1.0. Different articles are at most 0.24 (short local articles
+    sharing an 8-line footer; 0.29 with the 40 words of chrome in the tests),
+    rewordings of one story below 0.01. 0.5 sits in the middle of that gap:
+    with a MinHash standard error of ~0.04, the weakest copy is 4 errors above
+    it and the closest different articles 6 errors below.
 ``ngram = 5``
     Word shingles of 5 tokens: short enough that a typo or an inserted word
     breaks only 5 shingles, long enough that two unrelated articles share
@@ -19,7 +21,7 @@ Defaults and why:
     Character shingles for Chinese, Japanese, Thai... (:mod:`.normalize`): five
     characters are two or three words of Chinese.
 ``num_perm = 128``
-    Standard error of the Jaccard estimate ~ sqrt(J(1-J)/128) = 0.04 at 0.6-0.7;
+    Standard error of the Jaccard estimate ~ sqrt(J(1-J)/128) <= 0.044;
     signatures cost 512 bytes per document.
 ``bands, rows = None``
     Derived from threshold and num_perm, tuned for recall (:mod:`.lsh`).
@@ -60,7 +62,7 @@ def _fraction(name: str, value: Any) -> None:
 class DedupConfig:
     """Settings of :class:`corpus.dedup.Deduplicator` (see the module docstring)."""
 
-    threshold: float = 0.6
+    threshold: float = 0.5
     ngram: int = 5
     char_ngram: int = 5
     num_perm: int = 128
