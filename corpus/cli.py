@@ -95,3 +95,85 @@ def clean(inputs: tuple[Path, ...], output: Path, rejects: Path | None, fmt: str
         write_jsonl(collector.rejects, rejects)
     click.echo(f"cleaned {written} documents, rejected {len(collector.rejects)}, "
                f"removed {removed} boilerplate lines -> {output}", err=True)
+
+
+@main.command()
+@click.argument("input_file", metavar="IN.jsonl", type=click.Path(path_type=Path))
+@click.option("-o", "--output", required=True, type=click.Path(path_type=Path), help="Kept documents, JSONL.")
+@click.option("--clusters", type=click.Path(path_type=Path), help="One JSON line per cluster of two or more.")
+@click.option("--threshold", type=float, help="Jaccard similarity at which two documents are copies.")
+@click.option("--ngram", type=int, help="Words per shingle.")
+@click.option("--num-perm", type=int, help="MinHash permutations.")
+@click.option("--keep", type=click.Choice(["longest", "earliest", "source-priority", "first"]),
+              help="Which copy of a cluster to keep.")
+@click.option("--source-priority", multiple=True, help="With --keep source-priority: sources, best first.")
+@click.option("--no-story", is_flag=True, help="Do not annotate related coverage with a story id.")
+@click.option("--progress/--no-progress", default=True, help="Show a progress bar per phase on stderr.")
+@_reports_errors
+def dedup(input_file: Path, output: Path, clusters: Path | None, threshold: float | None, ngram: int | None,
+          num_perm: int | None, keep: str | None, source_priority: tuple[str, ...], no_story: bool,
+          progress: bool) -> None:
+    """Keep one copy of each story in cleaned IN.jsonl; list where every copy ran."""
+    from corpus.dedup import DedupConfig, Deduplicator
+    from corpus.readers import read
+    from corpus.writers import write_jsonl
+
+    options = {"threshold": threshold, "ngram": ngram, "num_perm": num_perm, "keep": keep}
+    config = DedupConfig(**{k: v for k, v in options.items() if v is not None},
+                         source_priority=source_priority, story=not no_story)
+    collector = _RejectCollector()
+    docs = list(_progress(read(input_file, format="jsonl", on_reject=collector), "read", progress))
+    result = Deduplicator(config).run(docs, progress=progress)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    write_jsonl(result.kept, output)
+    if clusters is not None:
+        write_jsonl(result.clusters, clusters)
+    click.echo(f"kept {len(result.kept)} of {len(docs)} documents, merged {len(result.merged)} into "
+               f"{len(result.clusters)} clusters, rejected {len(collector.rejects)} -> {output}", err=True)
+
+
+@main.command(name="run")
+@click.argument("pipeline_file", metavar="PIPELINE.toml", type=click.Path(path_type=Path))
+@click.option("-i", "--input", "inputs", multiple=True, help="Read these files or directories instead of the pipeline's.")
+@click.option("-o", "--output", help="Write the snapshot here instead of the pipeline's output path.")
+@click.option("--base", type=click.Path(path_type=Path, exists=True, file_okay=False),
+              help="An earlier snapshot: deduplicate the new inputs against it and carry it forward.")
+@click.option("--strict", is_flag=True, default=None, help="Stop at the first bad input.")
+@click.option("--progress/--no-progress", default=True, help="Show progress bars on stderr.")
+@_reports_errors
+def run_command(pipeline_file: Path, inputs: tuple[str, ...], output: str | None, base: Path | None,
+                strict: bool | None, progress: bool) -> None:
+    """Run a pipeline and publish its snapshot."""
+    from corpus.engines.local import run
+    from corpus.pipeline import load_pipeline
+    from corpus.readers import warn_reject
+
+    pipeline = load_pipeline(pipeline_file).with_overrides(list(inputs), output, strict)
+    result = run(pipeline, base=base, progress=progress, on_reject=warn_reject)
+    click.echo(result.summary(), err=True)
+
+
+@main.command()
+@click.argument("snapshot", type=click.Path(path_type=Path))
+@_reports_errors
+def verify(snapshot: Path) -> None:
+    """Check every checksum, count and the accounting of SNAPSHOT."""
+    from corpus.snapshot import verify_snapshot
+
+    problems = verify_snapshot(snapshot)
+    for problem in problems:
+        click.echo(f"{snapshot}: {problem}", err=True)
+    if problems:
+        raise SystemExit(1)
+    click.echo(f"{snapshot}: OK")
+
+
+@main.command()
+@click.argument("old", type=click.Path(path_type=Path))
+@click.argument("new", type=click.Path(path_type=Path))
+@_reports_errors
+def diff(old: Path, new: Path) -> None:
+    """List documents added, removed and merged differently between two snapshots."""
+    from corpus.snapshot import diff_snapshots
+
+    click.echo(diff_snapshots(old, new).to_text())

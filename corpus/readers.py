@@ -137,7 +137,8 @@ def read(
                 doc, line = item
                 where = f"{name}:{line}" if line is not None else name
                 if doc.id in seen:
-                    reject(f"duplicate id {doc.id!r}, first read from {seen[doc.id]}", name, line, doc.id)
+                    # The reject carries no id: the id belongs to the document already read.
+                    reject(f"duplicate id {doc.id!r}, first read from {seen[doc.id]}", name, line)
                     continue
                 seen[doc.id] = where
                 yield doc
@@ -145,6 +146,12 @@ def read(
             reject(failed.reason, name, failed.line, failed.doc_id)
         except OSError as err:
             reject(f"cannot read file: {err.strerror or err}", name)
+
+
+def input_files(paths: str | Path | Iterable[str | Path], exclude: Iterable[str] = ()) -> list[Path]:
+    """The files :func:`read` would open for ``paths``, in the order it opens them."""
+    paths = [paths] if isinstance(paths, (str, Path)) else sorted(paths, key=str)
+    return list(_walk(paths, list(exclude), lambda *args: None))
 
 
 def warn_reject(reject: Reject) -> None:

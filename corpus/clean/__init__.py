@@ -94,12 +94,13 @@ class Cleaner:
         if doc.metadata.get("format") == "html":
             if not cfg.extract_html:
                 return doc
+            # Repair the page before extracting: lxml drops the invisible C1 control
+            # characters that mojibake leaves (U+009D ends a mis-decoded ”), and
+            # without them ftfy can no longer undo the damage.
+            if cfg.repair_encoding:
+                doc.text = self._repair(doc, doc.text)
             self._extract(doc)
-        text = doc.text
-        if cfg.repair_encoding:
-            text, fixes = repair_encoding(text)
-            if fixes:
-                doc.metadata["encoding_fixes"] = sorted(set(doc.metadata.get("encoding_fixes", [])) | set(fixes))
+        text = self._repair(doc, doc.text) if cfg.repair_encoding else doc.text
         if cfg.normalize:
             text = normalize_text(text)
         if cfg.strip_boilerplate:
@@ -112,6 +113,13 @@ class Cleaner:
             raise CleaningError("no text left after cleaning: every line was boilerplate")
         doc.text = text
         return doc
+
+    @staticmethod
+    def _repair(doc: Document, text: str) -> str:
+        text, fixes = repair_encoding(text)
+        if fixes:
+            doc.metadata["encoding_fixes"] = sorted(set(doc.metadata.get("encoding_fixes", [])) | set(fixes))
+        return text
 
     def _extract(self, doc: Document) -> None:
         try:

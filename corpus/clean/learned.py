@@ -1,0 +1,197 @@
+"""Boilerplate learned from repetition: lines no rule names, found across a corpus.
+
+A site's own footer or "related stories" block shows itself by recurring in
+many of that site's documents. :class:`LineCounts` takes one pass over the
+cleaned corpus and counts, for every normalized line, the documents of each
+source that contain it; :func:`learn_boilerplate` turns the counts into
+:class:`LearnedBoilerplate`, which strips those lines in a second pass.
+
+The danger is article prose: a wire story republished by many outlets repeats
+every one of its sentences across sources. So a line is learned only when the
+documents that contain it are *different articles*: two documents are the same
+article when most of their article lines (the lines that are not candidates of
+their own source) are shared. Copies of one story share their paragraphs, so
+they count once; different articles under one site's footer share only the
+footer, so they count apart.
+
+Lines of a single source are learned with ``min_documents`` and ``min_share``
+(the share of that source's documents). Lines across sources need
+``min_sources`` different sources as well, a much higher bar.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import xxhash
+
+from corpus.document import Document, Removal
+from corpus.errors import ConfigError
+
+ANY_SOURCE = "*"
+
+
+@dataclass(frozen=True)
+class LearnConfig:
+    """Thresholds for learning boilerplate lines; see the module docstring."""
+
+    enabled: bool = True
+    min_documents: int = 3
+    min_share: float = 0.5
+    min_sources: int = 5
+
+    def __post_init__(self) -> None:
+        if self.min_documents < 2:
+            raise ConfigError(f"learned.min_documents = {self.min_documents}; it must be 2 or more")
+        if not 0 < self.min_share <= 1:
+            raise ConfigError(f"learned.min_share = {self.min_share}; it must be in (0, 1]")
+        if self.min_sources < 2:
+            raise ConfigError(f"learned.min_sources = {self.min_sources}; it must be 2 or more")
+
+
+_DIGITS = re.compile(r"\d+")
+
+
+def line_key(line: str) -> int:
+    """A hash of a line that ignores case, spacing and the digits of numbers and years.
+
+    >>> line_key("© 2023  The Ledger") == line_key("© 2024 the ledger")
+    True
+    """
+    normalized = _DIGITS.sub("0", " ".join(line.casefold().split()))
+    return xxhash.xxh64_intdigest(normalized.encode("utf-8"))
+
+
+def _lines(text: str) -> list[str]:
+    return [line.strip() for line in text.split("\n") if line.strip()]
+
+
+@dataclass
+class LineCounts:
+    """Per source: how many documents contain each line key; and each document's line keys."""
+
+    documents: Counter[str] = field(default_factory=Counter)
+    per_source: dict[str, Counter[int]] = field(default_factory=lambda: defaultdict(Counter))
+    text_of: dict[int, str] = field(default_factory=dict)
+    doc_keys: list[tuple[str, np.ndarray]] = field(default_factory=list)
+
+    def add(self, doc: Document) -> None:
+        source = doc.source or ""
+        keys = set()
+        for line in _lines(doc.text):
+            key = line_key(line)
+            keys.add(key)
+            self.text_of.setdefault(key, line)
+        self.documents[source] += 1
+        self.per_source[source].update(keys)
+        self.doc_keys.append((source, np.array(sorted(keys), dtype=np.uint64)))
+
+
+def learn_boilerplate(counts: LineCounts, config: LearnConfig = LearnConfig()) -> LearnedBoilerplate:
+    """Decide which counted lines are boilerplate (see the module docstring)."""
+    own: dict[str, set[int]] = {}
+    for source, lines in counts.per_source.items():
+        floor = max(config.min_documents, config.min_share * counts.documents[source])
+        own[source] = {key for key, n in lines.items() if n >= floor}
+    sources = Counter(key for lines in counts.per_source.values() for key in lines)
+    shared = {key for key, n in sources.items() if n >= config.min_sources}
+
+    holders: dict[int, list[int]] = defaultdict(list)
+    for index, (source, keys) in enumerate(counts.doc_keys):
+        for key in own[source].union(shared).intersection(keys.tolist()):
+            holders[key].append(index)
+    article_lines = _ArticleLines(counts.doc_keys, own)
+
+    learned: dict[str, dict[int, int]] = defaultdict(dict)
+    for source, keys in sorted(own.items()):
+        for key in keys:
+            docs = [i for i in holders[key] if counts.doc_keys[i][0] == source]
+            if article_lines.distinct(docs, config.min_documents):
+                learned[source][key] = counts.per_source[source][key]
+    for key in shared:
+        if article_lines.distinct(holders[key], config.min_sources):
+            learned[ANY_SOURCE][key] = len(holders[key])
+    return LearnedBoilerplate({s: dict(k) for s, k in learned.items()}, dict(counts.text_of))
+
+
+class _ArticleLines:
+    """Tells whether documents are different articles, by the lines that are not their source's chrome."""
+
+    SAME_ARTICLE = 0.5
+
+    def __init__(self, doc_keys: list[tuple[str, np.ndarray]], own: Mapping[str, set[int]]) -> None:
+        self._doc_keys = doc_keys
+        self._own = {s: np.array(sorted(k), dtype=np.uint64) for s, k in own.items()}
+        self._cache: dict[int, np.ndarray] = {}
+
+    def _lines(self, index: int) -> np.ndarray:
+        if index not in self._cache:
+            source, keys = self._doc_keys[index]
+            self._cache[index] = np.setdiff1d(keys, self._own[source], assume_unique=True)
+        return self._cache[index]
+
+    def distinct(self, docs: list[int], needed: int) -> bool:
+        """Whether ``docs`` hold at least ``needed`` different articles (stops as soon as they do)."""
+        found: list[np.ndarray] = []
+        for index in docs:
+            lines = self._lines(index)
+            if len(lines) == 0:
+                continue
+            if all(_containment(lines, other) < self.SAME_ARTICLE for other in found):
+                found.append(lines)
+                if len(found) >= needed:
+                    return True
+        return False
+
+
+def _containment(a: np.ndarray, b: np.ndarray) -> float:
+    return len(np.intersect1d(a, b, assume_unique=True)) / min(len(a), len(b))
+
+
+@dataclass
+class LearnedBoilerplate:
+    """Learned lines per source (``"*"`` for every source), with the documents they were seen in."""
+
+    lines: Mapping[str, Mapping[int, int]]
+    text_of: Mapping[int, str]
+
+    def strip(self, doc: Document) -> Document:
+        """Remove learned lines from ``doc`` in place, recording each removal; return it."""
+        own = self.lines.get(doc.source or "", {})
+        shared = self.lines.get(ANY_SOURCE, {})
+        if not own and not shared:
+            return doc
+        kept = []
+        for line in doc.text.split("\n"):
+            key = line_key(line) if line.strip() else None
+            if key is not None and (key in own or key in shared):
+                doc.removed.append(Removal(rule="learned", line=line.strip()))
+                continue
+            kept.append(line)
+        doc.text = re.sub(r"\n{3,}", "\n\n", "\n".join(kept)).strip("\n")
+        return doc
+
+    def report(self) -> list[dict[str, Any]]:
+        """The learned lines, most frequent first: ``{"source", "line", "documents"}``."""
+        rows = [
+            {"source": source, "line": self.text_of[key], "documents": n}
+            for source, keys in self.lines.items()
+            for key, n in keys.items()
+        ]
+        return sorted(rows, key=lambda r: (-r["documents"], r["source"], r["line"]))
+
+    @classmethod
+    def from_report(cls, rows: Iterable[Mapping[str, Any]]) -> LearnedBoilerplate:
+        """Rebuild from :meth:`report` rows (an earlier snapshot's manifest)."""
+        lines: dict[str, dict[int, int]] = defaultdict(dict)
+        text_of: dict[int, str] = {}
+        for row in rows:
+            key = line_key(row["line"])
+            lines[row["source"]][key] = int(row["documents"])
+            text_of[key] = row["line"]
+        return cls(dict(lines), text_of)

@@ -1,0 +1,1 @@
+"""Where a pipeline runs. ``local`` (the default) runs every stage in this process."""

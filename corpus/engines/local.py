@@ -1,0 +1,200 @@
+"""Run a pipeline in this process: read -> clean -> learn boilerplate -> dedup -> snapshot.
+
+Learning boilerplate needs the whole cleaned corpus before any document can be
+stripped, and dedup needs every signature before any cluster is final, so the
+cleaned documents are held in memory between those stages (about the size of
+their text). Reading and cleaning stream.
+
+Every input ends up kept, merged into a cluster, or rejected with its stage and
+reason; the snapshot writer checks that before it publishes anything.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+from corpus.clean import Cleaner
+from corpus.clean.learned import LearnedBoilerplate, LineCounts, learn_boilerplate
+from corpus.dedup import BaseIndex, DedupResult, Deduplicator, Signatures
+from corpus.dedup.keep import Member
+from corpus.document import Copy, Document, Reject
+from corpus.errors import CorpusError
+from corpus.pipeline import Pipeline
+from corpus.readers import input_files, read
+from corpus.snapshot import describe_inputs, load_snapshot, write_snapshot
+
+T = TypeVar("T")
+
+
+@dataclass
+class RunResult:
+    """What a run wrote and what happened at each stage."""
+
+    snapshot: Path
+    counts: dict[str, Any]
+    rejects: list[Reject] = field(default_factory=list)
+    learned: list[dict[str, Any]] = field(default_factory=list)
+
+    def summary(self) -> str:
+        c = self.counts
+        return (f"{c['inputs']} inputs: {c['kept']} kept, {c['merged']} merged into {c['clusters']} clusters, "
+                f"{c['rejected']} rejected; {c['learned_lines']} boilerplate lines learned -> {self.snapshot}")
+
+
+class _Rejects:
+    """Collects rejects, counting them per stage; optionally warns on stderr."""
+
+    def __init__(self, warn: Callable[[Reject], None] | None) -> None:
+        self.items: list[Reject] = []
+        self.by_stage: Counter[str] = Counter()
+        self._warn = warn
+
+    def __call__(self, reject: Reject) -> None:
+        self.items.append(reject)
+        self.by_stage[reject.stage] += 1
+        if self._warn is not None:
+            self._warn(reject)
+
+
+def run(
+    pipeline: Pipeline,
+    *,
+    base: str | Path | None = None,
+    progress: bool = False,
+    on_reject: Callable[[Reject], None] | None = None,
+) -> RunResult:
+    """Run ``pipeline`` and publish its snapshot at ``pipeline.output.path``.
+
+    With ``base`` (an earlier snapshot), the new inputs are deduplicated
+    against it, its documents, clusters and rejects are carried forward, and
+    its raw inputs are not read again.
+    """
+    if not pipeline.input.paths:
+        raise CorpusError(f"{pipeline.source or 'pipeline'}: no inputs; list them in [input] paths or pass --input")
+    previous = load_snapshot(base) if base is not None else None
+    rejects = _Rejects(on_reject)
+    inp = pipeline.input
+
+    read_count = 0
+
+    def counted(docs: Iterable[Document]) -> Iterator[Document]:
+        nonlocal read_count
+        for doc in docs:
+            read_count += 1
+            yield doc
+
+    documents = read(inp.paths, format=inp.format, strict=inp.strict, on_reject=rejects,
+                     exclude=inp.exclude, limits=inp.limits)
+    cleaner = Cleaner(pipeline.clean)
+    cleaned = list(cleaner.run(_bar(counted(documents), "clean", progress), on_reject=rejects, strict=inp.strict))
+
+    learned = _learn(pipeline, cleaned, previous)
+    stripped = []
+    for doc in cleaned:
+        learned.strip(doc)
+        if doc.text.strip():
+            stripped.append(doc)
+        else:
+            rejects(Reject(stage="learned", reason="no text left after removing learned boilerplate", id=doc.id))
+
+    base_index = _base_index(previous) if previous is not None else None
+    result = Deduplicator(pipeline.dedup).run(stripped, progress=progress, base=base_index)
+
+    kept, clusters, all_rejects, signatures = _combine(previous, result, rejects.items)
+    new_inputs = read_count + rejects.by_stage["read"]
+    old_counts = previous.manifest["counts"] if previous is not None else {}
+    counts = {
+        "inputs": new_inputs + old_counts.get("inputs", 0),
+        "read": read_count + old_counts.get("read", 0),
+        "cleaned": len(cleaned) + old_counts.get("cleaned", 0),
+        "kept": len(kept),
+        "merged": sum(len(c["members"]) - 1 for c in clusters),
+        "clusters": len(clusters),
+        "rejected": len(all_rejects),
+        "rejected_by_stage": dict(sorted(Counter(r.stage for r in all_rejects).items())),
+        "learned_lines": len(learned.report()),
+        "this_run": {"inputs": new_inputs, "kept": len(result.kept), "merged": len(result.merged),
+                     "rejected": len(rejects.items)},
+    }
+    files = [str(p) for p in input_files(inp.paths, inp.exclude)]
+    manifest = {
+        "pipeline": pipeline.to_json(),
+        "inputs": (previous.manifest.get("inputs", []) if previous is not None else []) + describe_inputs(files),
+        "counts": counts,
+    }
+    if previous is not None:
+        manifest["base"] = {"path": str(base), "files": previous.manifest.get("files", {})}
+    out = write_snapshot(pipeline.output.path, kept, clusters, all_rejects, manifest=manifest,
+                         signatures=signatures, learned_lines=learned.report(),
+                         compression=pipeline.output.compression, shard_bytes=pipeline.output.shard_bytes)
+    return RunResult(snapshot=out, counts=counts, rejects=rejects.items, learned=learned.report())
+
+
+def _bar(items: Iterable[T], desc: str, enabled: bool) -> Iterable[T]:
+    if not enabled:
+        return items
+    import sys
+
+    from tqdm import tqdm
+
+    return tqdm(items, desc=desc, unit="doc", file=sys.stderr, leave=False)
+
+
+def _learn(pipeline: Pipeline, cleaned: list[Document], previous: Any) -> LearnedBoilerplate:
+    """Learn boilerplate from this run's documents, plus what an earlier snapshot learned."""
+    rows = list(previous.manifest.get("learned_lines", [])) if previous is not None else []
+    if pipeline.learned.enabled:
+        counts = LineCounts()
+        for doc in cleaned:
+            counts.add(doc)
+        rows += learn_boilerplate(counts, pipeline.learned).report()
+    return LearnedBoilerplate.from_report(rows)
+
+
+def _base_index(previous: Any) -> BaseIndex:
+    """What incremental dedup needs from an earlier snapshot: signatures and clusters, no texts."""
+    stored = previous.signatures()
+    if stored is None:
+        raise CorpusError(f"{previous.path}: the snapshot holds no signatures, so it cannot be a base")
+    cluster_of: dict[str, str] = {}
+    kept: dict[str, Member] = {}
+    for order, doc in enumerate(previous.documents()):
+        cluster_of[doc.id] = doc.id
+        kept[doc.id] = Member(id=doc.id, source=doc.source, url=doc.url, published=doc.published,
+                              length=len(doc.text), order=order)
+    clusters = list(previous.clusters())
+    for cluster in clusters:
+        for member in cluster["members"]:
+            cluster_of[member["id"]] = cluster["kept"]
+    return BaseIndex(signatures=Signatures(ids=list(stored.ids), values=stored.values, params=dict(stored.params)),
+                     cluster_of=cluster_of, kept=kept, clusters=clusters)
+
+
+def _combine(previous: Any, result: DedupResult, rejects: list[Reject]) -> tuple[list[Document], list[dict[str, Any]],
+                                                                                list[Reject], Signatures]:
+    """This run's output, with an earlier snapshot's carried forward.
+
+    ``result.to_base()`` holds the clusters and signatures of both runs; an old
+    kept document stays unless a new copy now represents its cluster.
+    """
+    whole = result.to_base()
+    if previous is None:
+        return result.kept, whole.clusters, rejects, whole.signatures
+    still_kept = {doc_id for doc_id, kept in whole.cluster_of.items() if doc_id == kept}
+    old_docs = [doc for doc in previous.documents() if doc.id in still_kept]
+    _refresh_copies(old_docs, whole.clusters)
+    return old_docs + result.kept, whole.clusters, list(previous.rejects()) + rejects, whole.signatures
+
+
+def _refresh_copies(docs: list[Document], clusters: list[dict[str, Any]]) -> None:
+    """Give a carried-forward kept document the copies its (grown) cluster now lists."""
+    by_kept = {c["kept"]: c for c in clusters}
+    for doc in docs:
+        cluster = by_kept.get(doc.id)
+        if cluster is not None:
+            doc.copies = [Copy(id=m["id"], source=m["source"], url=m["url"], published=m["published"],
+                               similarity=m["similarity"]) for m in cluster["members"] if m["id"] != doc.id]
