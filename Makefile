@@ -10,7 +10,7 @@ PIPELINE ?= pipelines/case_reporting.toml
 INPUT    ?=
 OUT      ?= build/snapshot
 
-.PHONY: corpus test snapshot clean-build bench bench-quick
+.PHONY: corpus test snapshot clean-build bench bench-quick chromium
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -21,14 +21,23 @@ $(STAMP): pyproject.toml
 ## corpus: build the environment and run the default pipeline on samples/
 corpus: $(STAMP)
 	$(VENV)/bin/corpus run $(PIPELINE) --output $(OUT)
+	$(VENV)/bin/corpus verify $(OUT)
 
 ## snapshot: run PIPELINE on INPUT (files or directories) into the snapshot directory OUT
 snapshot: $(STAMP)
 	$(VENV)/bin/corpus run $(PIPELINE) $(if $(INPUT),$(foreach i,$(INPUT),--input $(i))) --output $(OUT)
+	$(VENV)/bin/corpus verify $(OUT)
 
-## test: build the environment and run the test suite
-test: $(STAMP)
+## test: build the environment (and Debian's chromium, for the report test) and run the test suite
+test: $(STAMP) chromium
 	$(PY) -m pytest -q
+
+## chromium: the headless browser the report test renders report.html in (apt-get, as root)
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null; \
+	  else echo "chromium is missing and this is not root: the report test will be skipped" >&2; fi; }
 
 clean-build:
 	rm -rf build

@@ -57,7 +57,7 @@ COMPRESSIONS = ("gz", "zst")
 
 @dataclass(frozen=True)
 class InputConfig:
-    """What to read; see :func:`corpus.readers.read`."""
+    """What to read; see :func:`corpus.readers.read`. Paths are kept sorted, as they are read."""
 
     paths: tuple[str, ...] = ()
     format: str | None = None
@@ -93,7 +93,7 @@ class Pipeline:
         """This pipeline with the command line's inputs, output or strictness in force."""
         pipeline = self
         if inputs:
-            pipeline = dataclasses.replace(pipeline, input=dataclasses.replace(pipeline.input, paths=tuple(inputs)))
+            pipeline = dataclasses.replace(pipeline, input=dataclasses.replace(pipeline.input, paths=tuple(sorted(inputs))))
         if output:
             pipeline = dataclasses.replace(pipeline, output=dataclasses.replace(pipeline.output, path=output))
         if strict is not None:
@@ -221,7 +221,7 @@ def _input(table: Mapping[str, Any], where: str, base: Path) -> InputConfig:
         if value <= 0:
             raise ConfigError(f"{where}: input.{key} = {value}; it must be a positive number of bytes")
     return InputConfig(
-        paths=tuple(_path(base, p) for p in _strings(table, "paths", where, "input", ())),
+        paths=tuple(sorted(_path(base, p) for p in _strings(table, "paths", where, "input", ()))),
         format=None if fmt == "auto" else fmt,
         exclude=_strings(table, "exclude", where, "input", InputConfig.exclude),
         strict=_typed(table, "strict", bool, where, "input", False),

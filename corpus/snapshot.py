@@ -43,11 +43,12 @@ import zlib
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any, Protocol
+from typing import IO, Any
 
 import numpy as np
 import zstandard
 
+from corpus.dedup import Signatures
 from corpus.document import Document, Reject
 from corpus.errors import CorpusError, InputError
 from corpus.report import ReportStats, render_report
@@ -76,28 +77,6 @@ RESERVED_KEYS = (
     "files",
 )
 _CHUNK = 1024 * 1024
-
-
-@dataclass
-class Signatures:
-    """MinHash signatures of documents, with the parameters that made them.
-
-    ``values[i]`` is the signature of document ``ids[i]``. ``params`` must hold
-    at least ``num_perm``, ``seed``, ``scheme`` and ``ngram``: a signature is only
-    comparable with one made the same way.
-    """
-
-    ids: list[str]
-    values: np.ndarray
-    params: dict[str, Any]
-
-
-class SignaturesLike(Protocol):
-    """Anything shaped like :class:`Signatures` (such as the deduplicator's own record)."""
-
-    ids: list[str]
-    values: np.ndarray
-    params: dict[str, Any]
 
 
 # {line: count}, (line, count) pairs, or rows with at least a "line" key.
@@ -411,7 +390,7 @@ def write_snapshot(
     rejects: Iterable[Reject],
     *,
     manifest: Mapping[str, Any],
-    signatures: SignaturesLike | None = None,
+    signatures: Signatures | None = None,
     learned_lines: LearnedLines | None = None,
     compression: str = "gz",
     shard_bytes: int = DEFAULT_SHARD_BYTES,
@@ -468,7 +447,7 @@ def _write_contents(
     clusters: Iterable[Mapping[str, Any]],
     rejects: Iterable[Reject],
     manifest: Mapping[str, Any],
-    signatures: SignaturesLike | None,
+    signatures: Signatures | None,
     learned: list[dict[str, Any]],
     compression: str,
     shard_bytes: int,
@@ -575,7 +554,7 @@ def _title(manifest: Mapping[str, Any]) -> str:
     return f"corpus snapshot: {name}" if name else "corpus snapshot"
 
 
-def _check_signatures(signatures: SignaturesLike) -> None:
+def _check_signatures(signatures: Signatures) -> None:
     values = signatures.values
     missing = [p for p in SIGNATURE_PARAMS if p not in signatures.params]
     if missing:
@@ -591,7 +570,7 @@ def _check_signatures(signatures: SignaturesLike) -> None:
 
 
 def _write_signatures(
-    tmp: Path, signatures: SignaturesLike, ext: str, compression: str, files: dict[str, dict[str, Any]]
+    tmp: Path, signatures: Signatures, ext: str, compression: str, files: dict[str, dict[str, Any]]
 ) -> dict[str, Any]:
     ids = _OutputFile(tmp, f"signature_ids{ext}", "signature_ids", compression)
     for doc_id in signatures.ids:

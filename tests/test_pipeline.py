@@ -1,0 +1,192 @@
+"""The default pipeline on samples/: what `make corpus` promises, checked against the ground truth."""
+
+import gzip
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT, SAMPLES
+from corpus.engines.local import run
+from corpus.errors import ConfigError
+from corpus.pipeline import load_pipeline, pipeline_from_dict
+from corpus.snapshot import load_snapshot, verify_snapshot
+
+PIPELINE = ROOT / "pipelines" / "case_reporting.toml"
+TRUTH = json.loads((ROOT / "tests" / "data" / "samples_truth.json").read_text(encoding="utf-8"))
+INCREMENTAL = ROOT / "tests" / "data" / "incremental"
+
+
+def run_samples(out: Path, inputs=None, base=None):
+    pipeline = load_pipeline(PIPELINE).with_overrides(inputs=inputs, output=str(out))
+    return run(pipeline, base=base)
+
+
+@pytest.fixture(scope="module")
+def snapshot(tmp_path_factory):
+    out = tmp_path_factory.mktemp("run") / "snapshot"
+    result = run_samples(out)
+    return result, load_snapshot(out)
+
+
+def test_the_snapshot_verifies(snapshot):
+    result, snap = snapshot
+    assert verify_snapshot(snap.path) == []
+
+
+def test_every_input_is_kept_merged_or_rejected(snapshot):
+    result, snap = snapshot
+    kept = {d.id for d in snap.documents()}
+    merged = {m["id"] for c in snap.clusters() for m in c["members"]} - kept
+    rejected = [r for r in snap.rejects()]
+    every_document = {i for ids in TRUTH["groups"].values() for i in ids}
+    assert kept | merged == every_document
+    assert {r.id for r in rejected} <= set(TRUTH["not_documents"])
+    assert result.counts["inputs"] == len(kept) + len(merged) + len(rejected)
+
+
+def test_each_ground_truth_group_collapses_to_one_record(snapshot):
+    _, snap = snapshot
+    kept = {d.id: d for d in snap.documents()}
+    for group, ids in TRUTH["groups"].items():
+        survivors = [i for i in ids if i in kept]
+        assert len(survivors) == 1, (group, survivors)
+        doc = kept[survivors[0]]
+        assert {c.id for c in doc.copies} == set(ids) - {doc.id}, group
+
+
+def test_the_kept_copy_lists_where_every_copy_ran(snapshot):
+    _, snap = snapshot
+    [doc] = [d for d in snap.documents() if d.id in TRUTH["groups"]["seed-003"]]
+    sources = {c.source for c in doc.copies} | {doc.source}
+    for outlet in ("capitalherald.example", "northbankpost.example", "eveninglantern.example",
+                   "metrobulletin.example", "riversidegazette.example"):
+        assert outlet in sources
+    assert all(c.url for c in doc.copies if c.source)
+    assert all(0 < c.similarity <= 1 for c in doc.copies)
+
+
+def test_must_not_merge_pairs_stay_apart(snapshot):
+    _, snap = snapshot
+    kept_for = {}
+    for d in snap.documents():
+        kept_for[d.id] = d.id
+    for c in snap.clusters():
+        for m in c["members"]:
+            kept_for[m["id"]] = c["kept"]
+    for a, b in TRUTH["must_not_merge"]:
+        assert kept_for[a] != kept_for[b], (a, b)
+
+
+def test_the_five_seeds_are_kept_and_share_one_story(snapshot):
+    _, snap = snapshot
+    docs = {d.id: d for d in snap.documents()}
+    seeds = [p.stem for p in sorted((SAMPLES / "text").glob("*.txt"))]
+    assert all(s in docs for s in seeds)
+    stories = {docs[s].story for s in seeds}
+    assert len(stories) == 1 and None not in stories
+    ledger = {docs[i].story for i in docs if i.startswith("ledger-")}
+    assert not ledger & stories
+
+
+def test_site_footer_is_learned_and_quoted_prose_is_not(snapshot):
+    result, snap = snapshot
+    learned = {(row["source"], row["line"]) for row in snap.manifest["learned_lines"]}
+    footer = TRUTH["shared_chrome"]["southwark-ledger.example"]
+    found = {line for source, line in learned if source == "southwark-ledger.example"}
+    assert len(found & set(footer)) >= 4
+    assert not any(line in TRUTH["quoted_prose"] for _, line in learned)
+    ledger = [d for d in snap.documents() if d.source == "southwark-ledger.example"]
+    assert len(ledger) == 3
+    for doc in ledger:
+        assert "independent news for south London since 1998" not in doc.text
+        assert any(r.rule == "learned" for r in doc.removed)
+
+
+def test_no_chrome_in_any_kept_text(snapshot):
+    _, snap = snapshot
+    for doc in snap.documents():
+        for chrome in ("Trinity Audio", "Thanks for reading", "Share on Facebook", "Sign up for our"):
+            assert chrome not in doc.text, (doc.id, chrome)
+
+
+def _data_bytes(path: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(path.iterdir()) if p.name != "report.html"} | {
+        "report.html": (path / "report.html").read_bytes()}
+
+
+def test_two_runs_give_the_same_bytes_whatever_the_input_order(tmp_path, snapshot):
+    _, first = snapshot
+    parts = [str(SAMPLES / d) for d in ("warc", "text", "jsonl", "html")]
+    run_samples(tmp_path / "again", inputs=parts)
+    again = _data_bytes(tmp_path / "again")
+    original = _data_bytes(first.path)
+    assert again.keys() == original.keys()
+    for name in original:
+        if name in ("manifest.json", "rejects.jsonl.gz", "report.html"):
+            continue  # they name the input paths as they were written: relative there, absolute here
+        assert again[name] == original[name], name
+    run_samples(tmp_path / "third", inputs=list(reversed(parts)))
+    assert _data_bytes(tmp_path / "third") == again
+
+
+def test_a_corrupted_shard_fails_verify_naming_the_file(tmp_path, snapshot):
+    _, snap = snapshot
+    copy = tmp_path / "copy"
+    shutil.copytree(snap.path, copy)
+    shard = copy / "data-00000.jsonl.gz"
+    shard.write_bytes(shard.read_bytes()[:-40])
+    problems = verify_snapshot(copy)
+    assert problems and any("data-00000.jsonl.gz" in p for p in problems)
+
+
+def test_incremental_run_joins_a_late_copy_to_its_old_cluster(tmp_path, snapshot):
+    _, base = snapshot
+    out = tmp_path / "next"
+    result = run_samples(out, inputs=[str(INCREMENTAL)], base=base.path)
+    assert verify_snapshot(out) == []
+    snap = load_snapshot(out)
+    old_kept = {d.id for d in base.documents()}
+    new_kept = {d.id: d for d in snap.documents()}
+    seed3 = set(TRUTH["groups"]["seed-003"])
+    [kept3] = [i for i in new_kept if i in seed3 or i == "harbourtimes-mod-soldiers"]
+    assert "harbourtimes-mod-soldiers" in {c.id for c in new_kept[kept3].copies}
+    assert "thames-barrier-annual-test" in new_kept
+    assert old_kept <= set(new_kept) | {m["id"] for c in snap.clusters() for m in c["members"]}
+    assert result.counts["inputs"] == base.manifest["counts"]["inputs"] + 2
+    # the old raw inputs were not read again: only the new files are added to the inputs list
+    new_paths = [i["path"] for i in snap.manifest["inputs"]][len(base.manifest["inputs"]):]
+    assert all("incremental" in p for p in new_paths)
+
+
+def test_unknown_key_names_the_file_and_key(tmp_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[dedup]\nthreshhold = 0.5\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"bad\.toml: unknown key 'dedup\.threshhold'; allowed: .*threshold"):
+        load_pipeline(bad)
+
+
+@pytest.mark.parametrize(
+    "table,message",
+    [
+        ({"dedup": {"threshold": 1.5}}, "threshold"),
+        ({"dedup": {"keep": "newest"}}, "keep"),
+        ({"input": {"format": "pdf"}}, "input.format = 'pdf'; allowed: auto, text, html, jsonl, warc"),
+        ({"output": {"compression": "bz2"}}, "output.compression"),
+        ({"clean": {"disable_rules": ["no-such-rule"]}}, "no rule is named 'no-such-rule'"),
+        ({"clean": {"edge_lines": "five"}}, "'clean.edge_lines' must be an int"),
+        ({"learned": {"min_share": 0}}, "min_share"),
+        ({"clean": {"rules": [{"name": "x", "pattern": "("}]}}, "rule 'x'"),
+        ({"input": []}, r"\[input\] must be a table"),
+    ],
+)
+def test_bad_values_are_config_errors_naming_the_file(table, message):
+    with pytest.raises(ConfigError, match=message) as caught:
+        pipeline_from_dict(table, "pipelines/x.toml")
+    assert str(caught.value).startswith("pipelines/x.toml")
+
+
+def test_paths_are_relative_to_the_pipeline_file():
+    pipeline = load_pipeline(PIPELINE)
+    assert Path(pipeline.input.paths[0]).resolve() == SAMPLES.resolve()
