@@ -52,11 +52,6 @@ def read_docs(path: Path) -> tuple[list[str], list[str]]:
     return ids, texts
 
 
-def groups_to_labels(n: int, pairs_or_roots: dict[int, int]) -> list[int]:
-    """Label of each of ``n`` documents: its root where given, else itself."""
-    return [pairs_or_roots.get(i, i) for i in range(n)]
-
-
 def write_result(path: Path, tool: str, version: str, labels: list[Any], stages: Stages, params: dict[str, Any], **extra: Any) -> None:
     """The runner's result; peak RSS of its worker processes is reported here (the parent's by the caller)."""
     children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss

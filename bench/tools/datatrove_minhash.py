@@ -22,6 +22,20 @@ from importlib.metadata import version
 from bench.tools.common import Stages, parser, read_docs, write_result
 
 
+def banding(threshold: float, num_perm: int) -> tuple[int, int]:
+    """(buckets, hashes per bucket) whose S-curve midpoint is nearest ``threshold``.
+
+    datatrove takes no threshold, only the banding (default 14 x 8, about
+    0.72); the midpoint of ``b`` bands of ``r`` rows is ``(1/b)^(1/r)``, and
+    ``b * r`` stays within ``num_perm``.
+
+    >>> banding(0.6, 128), banding(0.72, 112)
+    ((21, 6), (14, 8))
+    """
+    return min(((num_perm // r, r) for r in range(1, num_perm + 1)),
+               key=lambda br: abs((1 / br[0]) ** (1 / br[1]) - threshold))
+
+
 def main() -> None:
     args = parser(__doc__.split("\n\n")[0]).parse_args()
     from datatrove.executor import LocalPipelineExecutor
@@ -46,15 +60,8 @@ def main() -> None:
             f.close()
     del texts
 
-    # Same number of hash values as the other tools; datatrove's own banding
-    # shape (its default is 14 buckets x 8 hashes) scaled to num_perm.
-    hashes_per_bucket = 8
-    config = MinhashConfig(
-        n_grams=args.ngram,
-        num_buckets=args.num_perm // hashes_per_bucket,
-        hashes_per_bucket=hashes_per_bucket,
-        seed=args.seed,
-    )
+    num_buckets, hashes_per_bucket = banding(args.threshold, args.num_perm)
+    config = MinhashConfig(n_grams=args.ngram, num_buckets=num_buckets, hashes_per_bucket=hashes_per_bucket, seed=args.seed)
 
     def reader() -> JsonlReader:
         return JsonlReader(str(shards), id_key="id", text_key="text")

@@ -1,0 +1,28 @@
+# The benchmark (bench/): included by the top-level Makefile.
+#   make bench-quick   1k and 10k documents, every tool, signatures, AEB (a first look, < 3 min
+#                      once the peers' venv exists)
+#   make bench         1k, 10k and 100k documents; results in bench/results/bench.json and RESULTS.md
+# The peers (datatrove, text-dedup) live in their own venv, bench/.peers, never in the project's.
+# If they cannot be installed, the benchmark still runs and reports why they were skipped.
+
+PEERS       := bench/.peers
+PEERS_STAMP := $(PEERS)/.installed
+BENCH_OUT   := bench/results
+
+$(PEERS_STAMP): bench/peers-requirements.txt
+	test -x $(PEERS)/bin/python || $(PYTHON) -m venv $(PEERS)
+	$(PEERS)/bin/python -m pip install --quiet -r bench/peers-requirements.txt \
+		&& touch $@ \
+		|| echo "bench: could not install the peers; they will be reported as skipped" >&2
+
+## bench-quick: 1k and 10k documents, every tool, signature speed and AEB
+bench-quick: $(STAMP) $(PEERS_STAMP)
+	$(PY) -m bench.run --sizes 1000 10000 --out $(BENCH_OUT)/bench-quick.json
+	$(PY) -m bench.report $(BENCH_OUT)/bench-quick.json --out $(BENCH_OUT)/RESULTS-quick.md
+
+## bench: 1k, 10k and 100k documents; the results the README quotes
+bench: $(STAMP) $(PEERS_STAMP)
+	$(PY) -m bench.run --sizes 1000 10000 100000 --out $(BENCH_OUT)/bench.json
+	$(PY) -m bench.report $(BENCH_OUT)/bench.json --out $(BENCH_OUT)/RESULTS.md
+
+.PHONY: bench bench-quick

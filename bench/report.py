@@ -1,0 +1,166 @@
+"""Results JSON -> the Markdown tables that go into README.md (``bench/results/RESULTS.md``).
+
+    python -m bench.report bench/results/bench.json [--out bench/results/RESULTS.md]
+
+Prints the Markdown and writes it to ``--out``. Every number comes from the
+JSON; nothing is measured here.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any
+
+TOOL_ORDER = ("corpus", "datasketch", "datatrove", "text-dedup")
+
+
+def _f(x: float | None, digits: int = 3) -> str:
+    return "–" if x is None else f"{x:.{digits}f}"
+
+
+def _n(x: float | None) -> str:
+    return "–" if x is None else f"{x:,.0f}"
+
+
+def _mb(kb: int | None) -> str:
+    return "–" if not kb else f"{kb / 1024:,.0f}"
+
+
+def dedup_table(size: dict[str, Any]) -> list[str]:
+    n = size["documents"]
+    tools = size["tools"]
+    ref = tools.get("corpus", {})
+    rows = [
+        "| tool | wall s | docs/s | peak RSS MB | precision | recall | F1 | ARI | same-story pairs merged "
+        "| short-article pairs merged | time / corpus |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    entries = [(name, tools[name]) for name in TOOL_ORDER if name in tools]
+    if "corpus_e2e" in size:
+        entries.append(("corpus end to end (raw pages: read+clean+dedup+write)", size["corpus_e2e"]))
+    for name, r in entries:
+        if not r.get("ok"):
+            rows.append(f"| {name} | {r.get('error', 'failed')} |" + " |" * 9)
+            continue
+        s = r["scores"]
+        ratio = r["wall_s"] / ref["wall_s"] if ref.get("ok") else None
+        rows.append(
+            f"| {name} | {_f(r['wall_s'], 1)} | {_n(n / r['wall_s'])} | {_mb(r.get('max_rss_kb'))} | {_f(s['precision'], 4)} "
+            f"| {_f(s['recall'], 4)} | **{_f(s['f1'], 4)}** | {_f(s['ari'], 4)} | {s['same_story_merged_pairs']:,} "
+            f"| {s['short_chrome_merged_pairs']:,} | {_f(ratio, 2)}x |"
+        )
+    return rows
+
+
+def stage_table(size: dict[str, Any]) -> list[str]:
+    rows = ["| tool | stage | seconds | docs/s | MB/s |", "|---|---|---:|---:|---:|"]
+    entries = [("clean (once, for every tool)", size.get("clean", {}))]
+    entries += [(name, size["tools"][name]) for name in TOOL_ORDER if size["tools"].get(name, {}).get("ok")]
+    if size.get("corpus_e2e", {}).get("ok"):
+        entries.append(("corpus end to end", size["corpus_e2e"]))
+    for name, r in entries:
+        for stage, m in r.get("stages", {}).items():
+            rows.append(f"| {name} | {stage} | {_f(m['seconds'], 2)} | {_n(m['docs_per_s'])} | {_f(m['mb_per_s'], 1)} |")
+    return rows
+
+
+def targets(results: dict[str, Any]) -> list[str]:
+    """Each target of the issue, met or missed and by how much."""
+    out = []
+    sig = results.get("signatures", {})
+    if "speedup" in sig:
+        speedup = sig["speedup"]
+        verdict = "met" if speedup >= 10 else f"missed by {10 - speedup:.1f}x"
+        out.append(f"- Signatures >= 10x datasketch `update_batch` (one core): **{speedup:.1f}x** — {verdict}; "
+                   f"identical values: {sig['identical']}.")
+    biggest = max(results["sizes"], key=int)
+    size = results["sizes"][biggest]
+    tools, corpus = size["tools"], size["tools"].get("corpus", {})
+    if corpus.get("ok"):
+        f1 = corpus["scores"]["f1"]
+        merged = corpus["scores"]["same_story_merged_pairs"]
+        out.append(f"- F1 >= 0.97 with no reworded same-story pair merged ({int(biggest):,} docs): F1 **{f1:.4f}**, "
+                   f"{merged} same-story pairs merged — {'met' if f1 >= 0.97 and merged == 0 else 'missed'}.")
+        for peer in ("datatrove", "text-dedup"):
+            r = tools.get(peer, {})
+            if not r.get("ok"):
+                out.append(f"- Faster than {peer} at {int(biggest):,}: not measured ({r.get('error', 'not run')}).")
+                continue
+            faster = corpus["wall_s"] < r["wall_s"]
+            f1_ok = f1 >= r["scores"]["f1"]
+            out.append(
+                f"- Dedup of {int(biggest):,} faster than {peer} with F1 at least its: corpus {corpus['wall_s']:.1f} s vs "
+                f"{r['wall_s']:.1f} s ({r['wall_s'] / corpus['wall_s']:.2f}x), F1 {f1:.4f} vs {r['scores']['f1']:.4f} — "
+                f"{'met' if faster and f1_ok else 'missed'}."
+            )
+    aeb = results.get("aeb", {})
+    if "corpus" in aeb:
+        d = aeb["f1_difference"]
+        out.append(f"- AEB extraction F1 >= trafilatura defaults: corpus **{aeb['corpus']['f1']:.4f}** vs "
+                   f"{aeb['trafilatura']['f1']:.4f} ({d:+.4f}) — {'met' if d >= 0 else 'missed'}.")
+    elif "skipped" in aeb:
+        out.append(f"- AEB: skipped ({aeb['skipped']}).")
+    return out
+
+
+def render(results: dict[str, Any]) -> str:
+    m = results["machine"]
+    v = results["versions"]
+    lines = [
+        "## Benchmark",
+        "",
+        f"Run {results['date']} on {m['cpu']}, {m['cores']} cores, {m['ram_gb']} GB RAM (shared with other jobs), "
+        f"Python {m['python']}. Versions: " + ", ".join(f"{k} {val}" for k, val in v.items() if val) + ".",
+        "",
+        "Synthetic syndication corpus from `bench/generate.py` (seed "
+        f"{results['seed']}): copies of base articles under site chrome (text and HTML pages) with edits, plus "
+        "reworded same-story articles and short articles under heavy chrome. Every tool dedups the same "
+        "text, cleaned once by `corpus`; same shingle size, permutations, threshold and seed; banding is each "
+        "tool's own for that threshold. Scores are over pairs of documents (a pair is true when both are copies of "
+        "one base); ARI is the adjusted Rand index.",
+        "",
+        "### Targets",
+        "",
+        *targets(results),
+    ]
+    for n, size in sorted(results["sizes"].items(), key=lambda kv: int(kv[0])):
+        c = size["corpus"]
+        lines += ["", f"### {int(n):,} documents ({c['clusters']:,} clusters, {c['bytes'] / 1e6:,.0f} MB raw)", ""]
+        lines += dedup_table(size)
+        q = size.get("clean", {}).get("quality")
+        if q:
+            lines += ["", "Cleaning quality (word 4-gram overlap with the article text, AEB metric):", "",
+                      "| pages | precision | recall | F1 |", "|---|---:|---:|---:|"]
+            lines += [f"| {k} | {_f(s['precision'], 4)} | {_f(s['recall'], 4)} | {_f(s['f1'], 4)} |" for k, s in q.items()]
+        lines += ["", "<details><summary>Stages</summary>", "", *stage_table(size), "", "</details>"]
+    sig = results.get("signatures", {})
+    if "speedup" in sig:
+        lines += ["", "### Signatures (one core)", "",
+                  f"{sig['documents']:,} documents, {sig['shingles']:,} shingles, {sig['num_perm']} permutations, best of {sig['repeat']}:", "",
+                  "| implementation | seconds | signatures/s |", "|---|---:|---:|",
+                  *(f"| {k} | {_f(sig['seconds'][k], 3)} | {_n(sig['signatures_per_s'][k])} |" for k in sig["seconds"])]
+    aeb = results.get("aeb", {})
+    if "corpus" in aeb:
+        lines += ["", f"### Extraction (AEB, {aeb['pages']} pages)", "",
+                  "| extractor | precision | recall | F1 | pages/s |", "|---|---:|---:|---:|---:|"]
+        for k in ("corpus", "trafilatura"):
+            s = aeb[k]
+            lines.append(f"| {k} {s['version']} | {_f(s['precision'], 4)} | {_f(s['recall'], 4)} | {_f(s['f1'], 4)} | {_f(s['pages_per_s'], 1)} |")
+    return "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("results", type=Path)
+    p.add_argument("--out", type=Path)
+    args = p.parse_args()
+    text = render(json.loads(args.results.read_text()))
+    print(text)
+    if args.out:
+        args.out.write_text(text)
+
+
+if __name__ == "__main__":
+    main()

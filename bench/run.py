@@ -1,0 +1,239 @@
+"""The benchmark, in one run: generate, clean, dedup with every tool, score, record.
+
+For each size: the generator writes the corpus (cached under ``bench/work``);
+``corpus`` cleans it once and that cleaned text is every tool's input (dedup
+on cleaned text is the point); each tool then runs in its own process, timed
+from outside (wall time, peak RSS of the process via ``os.wait4`` and of its
+workers as it reports them) and scored against the truth; last, ``corpus``
+runs end to end on the raw pages. After the sizes: signature speed on one
+core and extraction quality on AEB.
+
+All dedup tools get the same threshold, number of permutations, shingle size
+and seed, taken from ``corpus``'s ``DedupConfig`` defaults; banding is each
+tool's own choice for that threshold (see each runner).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+from importlib.metadata import version
+from pathlib import Path
+from typing import Any
+
+from bench import generate
+from bench.metrics import false_merges, pair_scores, text_scores, wrong_pairs
+
+ROOT = Path(__file__).resolve().parent.parent
+WORK = ROOT / "bench" / "work"
+PEERS_PY = ROOT / "bench" / ".peers" / "bin" / "python"
+
+#: (name, python, module) of every dedup tool; "project" is this interpreter.
+TOOLS = (
+    ("corpus", "project", "bench.tools.corpus_pipeline"),
+    ("datasketch", "project", "bench.tools.datasketch_lsh"),
+    ("datatrove", "peers", "bench.tools.datatrove_minhash"),
+    ("text-dedup", "peers", "bench.tools.textdedup_minhash"),
+)
+#: What a peer needs importable in the peers' venv.
+PEER_IMPORTS = {"datatrove": "datatrove, spacy, orjson, tokenizers", "text-dedup": "text_dedup, datasets"}
+
+
+def run_process(cmd: list[str], log: Path, timeout: float) -> dict[str, Any]:
+    """Run ``cmd``, returning wall seconds, exit status and the process's own peak RSS."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1",
+           "TOKENIZERS_PARALLELISM": "false"}
+    start = time.perf_counter()
+    with open(log, "w") as out:
+        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, cwd=ROOT, env=env)
+        deadline = start + timeout
+        while True:
+            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+            if pid:
+                break
+            if time.perf_counter() > deadline:
+                proc.kill()
+                pid, status, usage = os.wait4(proc.pid, 0)
+                proc.returncode = -9
+                return {"ok": False, "error": f"timed out after {timeout:.0f} s", "wall_s": time.perf_counter() - start}
+            time.sleep(0.05)
+    wall = time.perf_counter() - start
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    result: dict[str, Any] = {"ok": proc.returncode == 0, "wall_s": wall, "max_rss_kb": usage.ru_maxrss}
+    if proc.returncode != 0:
+        tail = log.read_text(errors="replace").strip().splitlines()[-3:]
+        result["error"] = f"exit {proc.returncode}: " + " | ".join(tail)
+    return result
+
+
+def peer_problem(name: str) -> str | None:
+    """Why a peer cannot run here (venv or imports missing), or None."""
+    if not PEERS_PY.exists():
+        return f"{PEERS_PY} is missing (make bench builds it)"
+    check = subprocess.run([str(PEERS_PY), "-c", f"import {PEER_IMPORTS[name]}"], capture_output=True, text=True)
+    if check.returncode != 0:
+        return "cannot import in the peers' venv: " + (check.stderr.strip().splitlines() or ["?"])[-1]
+    return None
+
+
+def stage_rates(stages: dict[str, float], docs: int, mbytes: float) -> dict[str, dict[str, float]]:
+    return {
+        name: {"seconds": s, "docs_per_s": docs / s if s > 0 else None, "mb_per_s": mbytes / s if s > 0 else None}
+        for name, s in stages.items()
+    }
+
+
+def score(truth: list[dict], labels: list[Any]) -> dict[str, Any]:
+    """Pair scores plus the hard-negative counts the targets name."""
+    clusters = [t["cluster"] for t in truth]
+    stories = [t["story"] for t in truth]
+    short = [t["kind"] == "short" for t in truth]
+    scores = pair_scores(clusters, labels)
+    scores["same_story_merged_pairs"] = false_merges(clusters, stories, labels)
+    scores["short_chrome_merged_pairs"] = wrong_pairs(clusters, labels, short)
+    return scores
+
+
+def run_tool(name: str, python: str, module: str, args: list[str], work: Path, timeout: float) -> dict[str, Any]:
+    out = work / f"{name}.json"
+    out.unlink(missing_ok=True)
+    cmd = [python, "-m", module, "--out", str(out), "--work", str(work / f"{name}.work"), *args]
+    proc = run_process(cmd, work / f"{name}.log", timeout)
+    if not proc["ok"]:
+        return proc
+    result = json.loads(out.read_text())
+    proc["max_rss_kb"] = max(proc["max_rss_kb"], result.pop("children_max_rss_kb", 0))
+    return {**proc, **result}
+
+
+def bench_size(n_docs: int, seed: int, tools: list[str], timeout: float) -> dict[str, Any]:
+    """Every measurement for one corpus size."""
+    from corpus.dedup import DedupConfig
+
+    corpus_dir = WORK / f"syn-{n_docs}"
+    t0 = time.perf_counter()
+    manifest = generate.write(corpus_dir, n_docs, seed)
+    gen_s = time.perf_counter() - t0
+    truth = [json.loads(line) for line in open(corpus_dir / "truth.jsonl", encoding="utf-8")]
+    runs = corpus_dir / "runs"
+    runs.mkdir(exist_ok=True)
+    raw, cleaned = corpus_dir / "raw.jsonl", corpus_dir / "cleaned.jsonl"
+    raw_mb = raw.stat().st_size / 1e6
+    out: dict[str, Any] = {"documents": n_docs, "corpus": {k: manifest[k] for k in ("documents", "clusters", "stories", "bytes", "counts")},
+                           "generate_s": gen_s, "tools": {}}
+    print(f"[{n_docs}] generated in {gen_s:.1f} s; cleaning", flush=True)
+
+    # 1. clean once: the input of every dedup tool, and the cleaning quality.
+    clean = run_tool("clean", sys.executable, "bench.tools.corpus_pipeline",
+                     ["--mode", "clean", "--input", str(raw), "--cleaned", str(cleaned)], runs, timeout)
+    if not clean["ok"]:
+        raise SystemExit(f"cleaning failed, nothing to dedup: {clean['error']}")
+    produced = {}
+    with open(cleaned, encoding="utf-8") as f:
+        for line in f:
+            record = json.loads(line)
+            produced[record["id"]] = record["text"]
+    quality = {"all": text_scores((t["expected"], produced.get(t["id"], "")) for t in truth)}
+    for fmt in ("text", "html"):
+        quality[fmt] = text_scores((t["expected"], produced.get(t["id"], "")) for t in truth if t["format"] == fmt)
+    out["clean"] = {"wall_s": clean["wall_s"], "max_rss_kb": clean["max_rss_kb"], "rejects": len(clean["rejects"]),
+                    "stages": stage_rates(clean["stages"], n_docs, raw_mb), "quality": quality}
+
+    # 2. every tool on the cleaned text, same parameters.
+    cfg = DedupConfig()
+    shared = ["--input", str(cleaned), "--ngram", str(cfg.ngram), "--num-perm", str(cfg.num_perm),
+              "--threshold", str(cfg.threshold), "--seed", str(cfg.seed), "--workers", str(os.cpu_count() or 1)]
+    clean_mb = cleaned.stat().st_size / 1e6
+    for name, where, module in TOOLS:
+        if name not in tools:
+            continue
+        problem = peer_problem(name) if where == "peers" else None
+        if problem:
+            print(f"[{n_docs}] {name}: skipped: {problem}", flush=True)
+            out["tools"][name] = {"ok": False, "error": problem}
+            continue
+        python = str(PEERS_PY) if where == "peers" else sys.executable
+        args = shared + (["--mode", "dedup"] if name == "corpus" else [])
+        result = run_tool(name, python, module, args, runs, timeout)
+        if result["ok"]:
+            result["scores"] = score(truth, result.pop("labels"))
+            result["stages"] = stage_rates(result["stages"], n_docs, clean_mb)
+            s = result["scores"]
+            print(f"[{n_docs}] {name}: {result['wall_s']:.1f} s, F1 {s['f1']:.4f} (P {s['precision']:.4f} R {s['recall']:.4f})", flush=True)
+        else:
+            print(f"[{n_docs}] {name}: failed: {result['error']}", flush=True)
+        out["tools"][name] = result
+
+    # 3. corpus end to end on the raw pages.
+    if "corpus" in tools:
+        e2e = run_tool("corpus-e2e", sys.executable, "bench.tools.corpus_pipeline",
+                       [*shared[2:], "--mode", "e2e", "--input", str(raw)], runs, timeout)
+        if e2e["ok"]:
+            e2e["scores"] = score(truth, e2e.pop("labels"))
+            e2e["stages"] = stage_rates(e2e["stages"], n_docs, raw_mb)
+            e2e["rejects"] = len(e2e["rejects"])
+            print(f"[{n_docs}] corpus end to end: {e2e['wall_s']:.1f} s, F1 {e2e['scores']['f1']:.4f}", flush=True)
+        out["corpus_e2e"] = e2e
+    return out
+
+
+def machine() -> dict[str, Any]:
+    model = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name")), platform.processor())
+    mem_kb = next(int(line.split()[1]) for line in open("/proc/meminfo") if line.startswith("MemTotal"))
+    return {"cpu": model, "cores": os.cpu_count(), "ram_gb": round(mem_kb / 1e6, 1), "os": platform.platform(),
+            "python": platform.python_version()}
+
+
+def versions() -> dict[str, str | None]:
+    found: dict[str, str | None] = {}
+    for dist in ("corpus", "datasketch", "trafilatura", "numpy", "ftfy"):
+        found[dist] = version(dist)
+    if PEERS_PY.exists():
+        script = ("import json; from importlib.metadata import version as v\n"
+                  "out = {}\nfor d in ('datatrove', 'text-dedup', 'datasets', 'spacy', 'numpy', 'xxhash'):\n"
+                  "    try: out[d] = v(d)\n    except Exception: out[d] = None\nprint(json.dumps(out))")
+        peers = subprocess.run([str(PEERS_PY), "-c", script], capture_output=True, text=True)
+        if peers.returncode == 0:
+            found.update({f"peers:{k}": v for k, v in json.loads(peers.stdout).items()})
+    return found
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--sizes", type=int, nargs="+", required=True)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--tools", nargs="+", default=[t[0] for t in TOOLS])
+    p.add_argument("--timeout", type=float, default=3600, help="seconds per tool run")
+    p.add_argument("--out", type=Path, required=True)
+    args = p.parse_args()
+    started = time.perf_counter()
+    results: dict[str, Any] = {
+        "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "machine": machine(),
+        "versions": versions(),
+        "seed": args.seed,
+        "sizes": {},
+    }
+    for n in args.sizes:
+        results["sizes"][str(n)] = bench_size(n, args.seed, args.tools, args.timeout)
+    largest = WORK / f"syn-{max(args.sizes)}"
+    sig = run_process([sys.executable, "-m", "bench.sigspeed", "--input", str(largest / "cleaned.jsonl"),
+                       "--out", str(largest / "runs" / "sigspeed.json")], largest / "runs" / "sigspeed.log", args.timeout)
+    results["signatures"] = json.loads((largest / "runs" / "sigspeed.json").read_text()) if sig["ok"] else sig
+    print(f"signatures: {results['signatures'].get('speedup', 0):.1f}x datasketch update_batch", flush=True)
+    aeb = run_process([sys.executable, "-m", "bench.aeb", "--out", str(WORK / "aeb.json")], WORK / "aeb.log", args.timeout)
+    results["aeb"] = json.loads((WORK / "aeb.json").read_text()) if aeb["ok"] else aeb
+    results["total_s"] = time.perf_counter() - started
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(results, indent=2) + "\n")
+    print(f"wrote {args.out} in {results['total_s']:.0f} s", flush=True)
+
+
+if __name__ == "__main__":
+    main()
