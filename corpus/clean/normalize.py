@@ -4,6 +4,9 @@ Output text is a sequence of paragraphs separated by one blank line. Text whose
 paragraphs were separated by single line breaks (no blank line anywhere, as
 trafilatura and many scrapers write it) gets one paragraph per line; text that
 already has blank lines keeps its blocks, and line breaks inside a block stay.
+A block that was hard-wrapped (every line but the last filled to about one
+width between 40 and 100 characters, the last no longer) is unwrapped into one
+paragraph line; lists, headings and verse, whose lines vary, are left alone.
 Either way, normalizing normalized text changes nothing.
 """
 
@@ -30,5 +33,23 @@ def normalize_text(text: str) -> str:
     text = "\n".join(lines).strip("\n")
     if not _BLANK_LINES.search(text):
         return "\n\n".join(line for line in lines if line)
-    blocks = (block.strip("\n") for block in _BLANK_LINES.split(text))
+    blocks = (unwrap(block.strip("\n")) for block in _BLANK_LINES.split(text))
     return "\n\n".join(block for block in blocks if block)
+
+
+def unwrap(block: str) -> str:
+    """Join the lines of a hard-wrapped block into one line; leave any other block as it is.
+
+    >>> unwrap("The Met, which polices most of London, had to borrow armed\\nofficers from smaller forces and turn to the military on\\nSunday.")
+    'The Met, which polices most of London, had to borrow armed officers from smaller forces and turn to the military on Sunday.'
+    >>> unwrap("Home\\nWorld\\nPolitics")
+    'Home\\nWorld\\nPolitics'
+    """
+    lines = block.split("\n")
+    if len(lines) < 2:
+        return block
+    widths = [len(line) for line in lines[:-1]]
+    width = max(widths)
+    if 40 <= width <= 100 and min(widths) >= 0.75 * width and len(lines[-1]) <= width:
+        return " ".join(lines)
+    return block
