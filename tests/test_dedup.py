@@ -74,19 +74,22 @@ def corpus_of_copies(seeds):
 def test_provenance_and_cluster_records(seeds):
     result = run(corpus_of_copies(seeds), story=False)
     kept = {d.id: d for d in result.kept}
-    assert set(kept) == {"c0", "c1", "c2", "c3", "c4", *UNRELATED}  # longest: the copy carries chrome
-    copies = kept["c0"].copies
-    assert [c.id for c in copies] == ["m0", "s0"]
-    assert copies[1] == Copy("s0", "wire", "https://wire.example/0", "2023-10-02", copies[1].similarity)
-    assert 0.5 <= copies[1].similarity < 1.0
+    # The wire text and its repaired copy hold the whole story (the syndicated
+    # copy cut a paragraph and added chrome); they tie, even in raw length:
+    # the smaller id.
+    assert set(kept) == {"m0", "m1", "m2", "m3", "m4", *UNRELATED}
+    copies = kept["m0"].copies
+    assert [c.id for c in copies] == ["c0", "s0"]
+    assert copies[1] == Copy("s0", "wire", "https://wire.example/0", "2023-10-02", 1.0)
+    assert 0.5 <= copies[0].similarity < 1.0
     record = result.clusters[0]
     assert list(record) == ["cluster", "kept", "policy", "members"]
-    assert record["cluster"] == record["kept"] == "c0" and record["policy"] == "longest"
+    assert record["cluster"] == record["kept"] == "m0" and record["policy"] == "longest"
     assert [m["id"] for m in record["members"]] == ["c0", "m0", "s0"]
     assert list(record["members"][0]) == ["id", "source", "url", "published", "similarity"]
     assert [r["cluster"] for r in result.clusters] == sorted(r["cluster"] for r in result.clusters)
     json.dumps(result.clusters)
-    assert {m.id: m.kept for m in result.merged} == {f"{p}{i}": f"c{i}" for i in range(5) for p in "sm"}
+    assert {m.id: m.kept for m in result.merged} == {f"{p}{i}": f"m{i}" for i in range(5) for p in "sc"}
     # every input is kept or merged, once
     assert sorted(kept_ids(result) + [m.id for m in result.merged]) == sorted(d.id for d in corpus_of_copies(seeds))
 
@@ -103,7 +106,7 @@ def policy_docs(text):
     """Three copies of one story: differing in length, date and source."""
     short = "\n".join(text.splitlines()[:-1])
     return [
-        Document("x-long-undated", text + " Extra closing words.", source="Blog"),
+        Document("x-long-undated", text + " Extra closing words of this blog only.", source="Blog"),
         Document("y-short-early", short, source="Wire", published="2023-10-01"),
         Document("z-mid-late", text, source="Courier", published="2023-10-03T08:00:00"),
     ]
@@ -112,10 +115,12 @@ def policy_docs(text):
 @pytest.mark.parametrize(
     "options,expected",
     [
-        ({"keep": "longest"}, "x-long-undated"),
+        # x's extra words are in no other copy: it ties z, and z is shorter.
+        ({"keep": "longest"}, "z-mid-late"),
         ({"keep": "earliest"}, "y-short-early"),
         ({"keep": "source-priority", "source_priority": ["courier", "wire"]}, "z-mid-late"),
-        ({"keep": "source-priority", "source_priority": ["nobody"]}, "x-long-undated"),
+        ({"keep": "source-priority", "source_priority": ["blog", "wire"]}, "x-long-undated"),
+        ({"keep": "source-priority", "source_priority": ["nobody"]}, "z-mid-late"),
         ({"keep": "first"}, "z-mid-late"),
     ],
 )
@@ -125,6 +130,52 @@ def test_keep_policies(seeds, options, expected):
     result = run(docs, story=False, **options)
     assert kept_ids(result) == [expected]
     assert result.clusters[0]["policy"] == options["keep"]
+
+
+def test_longest_keeps_the_original_not_copies_that_add_or_cut_lines(seeds):
+    """Each copy adds a line of its own site or cuts the end; only the original holds all the story."""
+    original = seeds[3]
+    docs = [
+        Document("a-headline", "Soldiers stand by as Met marksmen hand back their guns\n" + original),
+        Document("b-dateline", "LONDON, Sept 25 (Capital Herald Wire Service)\n" + original),
+        Document("c-footer", original + "\nCopyright 2023 Evening Lantern Newspapers. Send your tips to our newsdesk."),
+        Document("d-cut", "\n".join(original.splitlines()[:-2])),
+        Document("z-original", original),
+    ]
+    assert len(docs[3].text) < len(original) < min(len(d.text) for d in docs[:3])
+    for order in (docs, docs[::-1], docs[2:] + docs[:2]):
+        result = run(order, story=False)
+        assert kept_ids(result) == ["z-original"]
+        assert sorted(m.id for m in result.merged) == ["a-headline", "b-dateline", "c-footer", "d-cut"]
+
+
+def test_longest_counts_corroborated_shingles_then_shorter_raw_text_then_id(seeds):
+    original = seeds[0]
+    # Three exact copies under different ids and spacing: all tie on corroborated
+    # length; the shorter raw text wins, and among equal texts the smallest id.
+    docs = [Document("b", original), Document("c", original.replace("\n\n", "\n\n\n")), Document("a", original)]
+    assert kept_ids(run(docs, story=False)) == ["a"]
+    assert kept_ids(run(docs[::-1], story=False)) == ["a"]
+    spaced = [docs[1], Document("d", original.replace(" ", "  "))]
+    assert kept_ids(run(spaced + [Document("e", original + "\n")], story=False)) == ["e"]
+    # A cluster of two always ties on corroborated length: the longer raw text.
+    pair = [Document("a", "\n\n".join(original.split("\n\n")[:-1])), Document("b", original)]
+    assert kept_ids(run(pair, story=False)) == ["b"]
+
+
+def test_corroborated_lengths_count_distinct_shingles_another_member_has():
+    from corpus.dedup.keep import corroborated_lengths
+
+    sets = [np.array(x, dtype=np.uint32) for x in ([5, 5, 1, 2], [2, 1, 7], [7, 8, 8], [9])]
+    assert corroborated_lengths(sets) == [2, 3, 1, 0]
+
+
+def test_measured_and_unmeasured_lengths_are_not_compared():
+    from corpus.dedup.keep import Member, choose
+
+    measured = Member("a", None, None, None, length=10, order=0, corroborated=3)
+    with pytest.raises(ValueError, match="mix measured and unmeasured"):
+        choose([measured, Member("b", None, None, None, length=90, order=1)], "longest")
 
 
 def test_keep_tie_breaks(seeds):
@@ -179,15 +230,17 @@ def test_incremental_run_joins_a_late_copy_to_the_old_cluster(seeds):
     fresh = Document("fresh", "The village fete returns to Long Ashby green on Sunday with a dog show, a tug of war and cakes baked by the WI.")
     second = Deduplicator(DedupConfig(story=False)).run([late, fresh], base=first.to_base())
     assert kept_ids(second) == ["fresh"]
-    assert [(m.id, m.kept) for m in second.merged] == [("late", "c2")]
+    # The earlier run's kept document stays kept, though the late copy is longer.
+    assert len(late.text) > len(seeds[2])
+    assert [(m.id, m.kept) for m in second.merged] == [("late", "m2")]
     assert [m["id"] for m in second.clusters[0]["members"]] == ["c2", "late", "m2", "s2"]
     wire = next(m for m in second.clusters[0]["members"] if m["id"] == "s2")
     assert wire["source"] == "wire" and wire["published"] == "2023-10-04"
     # A third run sees both earlier runs.
     base = second.to_base()
-    assert base.cluster_of["late"] == "c2" and len(base.signatures.ids) == len(first.signatures.ids) + 2
+    assert base.cluster_of["late"] == "m2" and len(base.signatures.ids) == len(first.signatures.ids) + 2
     third = Deduplicator(DedupConfig(story=False)).run([Document("again", seeds[2])], base=base)
-    assert [(m.id, m.kept) for m in third.merged] == [("again", "c2")]
+    assert [(m.id, m.kept) for m in third.merged] == [("again", "m2")]
 
 
 def test_incremental_run_refuses_other_signatures(seeds):

@@ -29,7 +29,14 @@ Defaults and why:
     datasketch's default seed; with the scheme it fixes the permutations, so
     it is recorded with the signatures.
 ``keep = "longest"``
-    See :mod:`.keep` for the policies and their tie breaks.
+    The most complete cleaned text: the copy with the most shingles that some
+    other copy of the cluster also has (its *corroborated length*), so text
+    only one copy carries -- its site's headline, dateline or footer -- does
+    not make it win; ties go to the shorter raw text, then the smallest id.
+    In a cluster of two (which always ties) and among an earlier snapshot's
+    kept documents (no texts at hand): the longer raw text. In incremental
+    runs an earlier snapshot's kept document stays kept. See :mod:`.keep` for
+    every policy and its tie breaks.
 ``story = True, story_threshold = 0.2``
     See :mod:`.story`.
 ``batch_size = 1024``

@@ -17,8 +17,11 @@ Phases (each with a tqdm bar on stderr when ``progress=True``):
 Incremental use: ``run(new_docs, base=BaseIndex(...))`` deduplicates new
 documents against the signatures an earlier run stored, without its texts. A
 late copy of an old story joins the old cluster, and the document that earlier
-run kept stays the kept one (a snapshot's representatives are stable; when a
-new document links two old clusters, the policy picks among their kept ones).
+run kept stays the kept one, whatever the policy would say of the newcomer: a
+snapshot's representatives are stable, and the base holds no texts to measure
+corroborated lengths with (:mod:`.keep`). When a new document links two old
+clusters, the policy picks among their kept ones (``longest`` by raw length,
+the only length the base records).
 """
 
 from __future__ import annotations
@@ -34,7 +37,7 @@ from tqdm import tqdm
 from corpus.dedup.clusters import UnionFind
 from corpus.dedup.config import DedupConfig
 from corpus.dedup.exact import exact_key
-from corpus.dedup.keep import Member, choose
+from corpus.dedup.keep import Member, choose, corroborated_lengths
 from corpus.dedup.lsh import similar_pairs
 from corpus.dedup.normalize import is_unspaced, tokens
 from corpus.dedup.shingles import TokenHasher
@@ -217,7 +220,10 @@ class Deduplicator:
                     chosen = choose([replace(base.kept[base_ids[k]], order=k - m) for k in base_kept], cfg.keep, cfg.source_priority)
                     kept_node = base_row[chosen.id]
                 else:
-                    chosen = choose([_member(docs[i], i) for i in new], cfg.keep, cfg.source_priority)
+                    members = [_member(docs[i], i) for i in new]
+                    if len(new) > 2:  # a cluster of two ties by construction (see .keep)
+                        members = self._corroborated(members, [token_lists[rep_of[i]] for i in new])
+                    chosen = choose(members, cfg.keep, cfg.source_priority)
                     kept_node = m + next(i for i in new if docs[i].id == chosen.id)
 
                 def sim(node: int, kept_node: int = kept_node) -> float:
@@ -263,6 +269,12 @@ class Deduplicator:
             settings=cfg.to_json(),
             base=base,
         )
+
+    def _corroborated(self, members: list[Member], token_lists: list[tuple[list[str], bool]]) -> list[Member]:
+        """``members`` with their corroborated lengths, from their tokens (unspaced flag)."""
+        cfg = self.config
+        hashes = [self._hasher.shingle_hashes(t, cfg.char_ngram if u else cfg.ngram) for t, u in token_lists]
+        return [replace(m, corroborated=c) for m, c in zip(members, corroborated_lengths(hashes))]
 
     def _check_base(self, base: BaseIndex | None) -> np.ndarray:
         """The base signatures, after checking they were made like this run's."""
