@@ -23,6 +23,8 @@ import gzip
 import io
 import json
 import os
+import re
+import stat
 import zlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -149,7 +151,11 @@ def read(
 
 
 def input_files(paths: str | Path | Iterable[str | Path], exclude: Iterable[str] = ()) -> list[Path]:
-    """The files :func:`read` would open for ``paths``, in the order it opens them."""
+    """The files :func:`read` opens for ``paths``, in the order it opens them.
+
+    A path it rejects before opening (missing, not a regular file, unreadable)
+    is not listed, so every listed file can be described in a manifest.
+    """
     paths = [paths] if isinstance(paths, (str, Path)) else sorted(paths, key=str)
     return list(_walk(paths, list(exclude), lambda *args: None))
 
@@ -172,8 +178,9 @@ def _walk(paths: Iterable[str | Path], exclude: list[str], reject: Callable[...,
         if not root.exists():
             reject("no such file or directory", str(root))
             continue
-        if root.is_file():
-            yield root
+        if not root.is_dir():
+            if _openable(root, reject):
+                yield root
             continue
         for directory, subdirs, files in os.walk(root, followlinks=True):
             real = os.path.realpath(directory)
@@ -185,7 +192,28 @@ def _walk(paths: Iterable[str | Path], exclude: list[str], reject: Callable[...,
             for name in sorted(files):
                 if name.startswith(".") or any(fnmatch.fnmatch(name, pat) for pat in exclude):
                     continue
-                yield Path(directory) / name
+                if _openable(Path(directory) / name, reject):
+                    yield Path(directory) / name
+
+
+def _openable(path: Path, reject: Callable[..., None]) -> bool:
+    """Whether ``path`` is a regular file this process may read; if not, reject it with the reason.
+
+    Opening a FIFO would block the run forever, and a broken or looping
+    symlink or an unreadable file cannot be described in the manifest.
+    """
+    try:
+        mode = os.stat(path).st_mode
+    except OSError as err:
+        reject(f"cannot read file: {err.strerror or err}", str(path))
+        return False
+    if not stat.S_ISREG(mode):
+        reject("not a regular file (a FIFO, socket or device)", str(path))
+        return False
+    if not os.access(path, os.R_OK):
+        reject("cannot read file: permission denied", str(path))
+        return False
+    return True
 
 
 def _open(path: Path, compression: str | None, limits: ReadLimits) -> IO[bytes]:
@@ -193,10 +221,50 @@ def _open(path: Path, compression: str | None, limits: ReadLimits) -> IO[bytes]:
     if compression == "gzip":
         return _Bounded(gzip.GzipFile(fileobj=raw), limits.max_decompressed_bytes)
     if compression == "zstd":
+        return _Bounded(_ZstdFrames(raw), limits.max_decompressed_bytes)
+    return raw
+
+
+class _ZstdFrames:
+    """Decompressed bytes of the zstd frames in ``raw``; a frame cut short raises ``EOFError``.
+
+    zstandard's ``stream_reader`` ends quietly at a truncated frame, so the
+    lines after the cut would vanish without a reject. Input goes in 1 KiB
+    pieces: a zstd block expands at most ~32,000 times, so one piece can never
+    decompress past ~32 MiB before :class:`_Bounded` counts it.
+    """
+
+    _PIECE = 1024
+
+    def __init__(self, raw: IO[bytes]) -> None:
         import zstandard
 
-        return _Bounded(zstandard.ZstdDecompressor().stream_reader(raw, closefd=True), limits.max_decompressed_bytes)
-    return raw
+        self._raw = raw
+        self._new = zstandard.ZstdDecompressor().decompressobj
+        self._frame: Any = None
+        self._pending = b""
+        self._offset = 0
+
+    def read(self, size: int) -> bytes:
+        while self._offset >= len(self._pending):
+            piece = self._raw.read(self._PIECE)
+            if not piece:
+                if self._frame is not None and not self._frame.eof:
+                    raise EOFError("the zstd frame ends early")
+                return b""
+            out = []
+            while piece:
+                if self._frame is None or self._frame.eof:
+                    self._frame = self._new()
+                out.append(self._frame.decompress(piece))
+                piece = self._frame.unused_data if self._frame.eof else b""
+            self._pending, self._offset = b"".join(out), 0
+        data = self._pending[self._offset:self._offset + size]
+        self._offset += len(data)
+        return data
+
+    def close(self) -> None:
+        self._raw.close()
 
 
 class _Bounded(io.RawIOBase):
@@ -220,9 +288,9 @@ class _Bounded(io.RawIOBase):
             data = self._inner.read(size)
         except (EOFError, zlib.error, gzip.BadGzipFile) as err:
             raise _FileFailed(f"truncated or corrupt compressed stream ({err})") from err
-        except Exception as err:  # zstandard.ZstdError has no importable base here
+        except Exception as err:  # zstandard.ZstdError, without importing zstandard for gzip input
             if type(err).__name__ == "ZstdError":
-                raise _FileFailed(f"truncated or corrupt zstd stream ({err})") from err
+                raise _FileFailed(f"truncated or corrupt compressed stream ({err})") from err
             raise
         self._count += len(data)
         if self._count > self._limit:
@@ -335,11 +403,17 @@ def _record_to_document(raw: bytes, path: Path, number: int, limits: ReadLimits)
     except UnicodeDecodeError as err:
         raise _Rejected(f"invalid UTF-8 at byte {err.start} of the line", number) from err
     try:
-        record = json.loads(line)
+        record = json.loads(line, parse_constant=_no_constant, parse_float=_finite_float)
     except json.JSONDecodeError as err:
         raise _Rejected(f"malformed JSON ({err.msg} at column {err.colno})", number) from err
+    except RecursionError as err:
+        raise _Rejected("JSON nested too deeply to read", number) from err
+    except _NotFinite as err:
+        raise _Rejected(f"non-standard JSON number {err} (NaN and infinities cannot be written back)", number) from err
     if not isinstance(record, dict):
         raise _Rejected(f"a JSON {type(record).__name__}, not an object", number)
+    if _LONE_SURROGATE_ESCAPE.search(raw) and _has_lone_surrogate(record):
+        raise _Rejected("a string holds a lone UTF-16 surrogate (\\ud800-\\udfff): not valid Unicode", number)
     doc_id = record.get("id")
     doc_id = f"{_stem(path)}:{number}" if doc_id is None else str(doc_id)
     fmt = "text"
@@ -352,14 +426,64 @@ def _record_to_document(raw: bytes, path: Path, number: int, limits: ReadLimits)
         raise _Rejected(f"'{'html' if fmt == 'html' else 'text'}' is a {type(body).__name__}, not a string", number, doc_id)
     if not body.strip():
         raise _Rejected("empty text", number, doc_id)
-    if len(body) > limits.max_document_bytes:
+    # The raw line bounds the text's UTF-8 size; encode only when it could be over.
+    if len(raw) > limits.max_document_bytes and len(body.encode("utf-8")) > limits.max_document_bytes:
         raise _Rejected(f"document is larger than {limits.max_document_bytes} bytes (max_document_bytes)", number, doc_id)
     metadata = record.get("metadata") if isinstance(record.get("metadata"), dict) else {}
     metadata = {**metadata, **{k: v for k, v in record.items() if k not in _RECORD_FIELDS}}
     metadata["format"] = fmt
     fields = {key: _string_or_none(record.get(key)) for key in ("title", "published", "source", "url", "story")}
-    return Document.from_json({"id": doc_id, "text": body, **fields, "metadata": metadata,
-                               "removed": record.get("removed") or [], "copies": record.get("copies") or []})
+    provenance = {key: record.get(key) or [] for key in ("removed", "copies")}
+    try:
+        return Document.from_json({"id": doc_id, "text": body, **fields, "metadata": metadata, **provenance})
+    except (TypeError, ValueError) as err:
+        raise _Rejected(f"'removed' or 'copies' is not a list of records as corpus writes them ({err})",
+                        number, doc_id) from err
+
+
+class _NotFinite(ValueError):
+    """A JSON number Python reads but JSON cannot hold: NaN, Infinity, 1e400."""
+
+
+def _no_constant(name: str) -> float:
+    raise _NotFinite(name)
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if value in (float("inf"), float("-inf")):
+        raise _NotFinite(text)
+    return value
+
+
+# A \\uD800-\\uDFFF escape; paired ones decode to one character, a lone one stays a surrogate.
+_LONE_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+
+
+def _has_lone_surrogate(value: Any) -> bool:
+    """Whether any string in a decoded JSON value holds a surrogate (it cannot be written as UTF-8).
+
+    Walked with a stack, not recursion: the value may be nested as deeply as ``json`` allows.
+    """
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError:
+                return True
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
+    if isinstance(value, dict):
+        return any(_has_lone_surrogate(k) or _has_lone_surrogate(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_lone_surrogate(v) for v in value)
+    return False
 
 
 def _string_or_none(value: Any) -> str | None:
@@ -372,16 +496,22 @@ def _read_warc(path: Path, compression: str | None, limits: ReadLimits) -> Itera
 
     with open(path, "rb") as raw:
         number = 0
-        try:
-            for record in ArchiveIterator(raw):
-                if record.rec_type != "response":
-                    continue
-                number += 1
-                item = _warc_record_to_document(record, number, limits)
-                if item is not None:
-                    yield item
-        except (ArchiveLoadFailed, EOFError, zlib.error, ValueError) as err:
-            raise _FileFailed(f"truncated or corrupt WARC after record {number} ({err})", number) from err
+        records = iter(ArchiveIterator(raw))
+        while True:
+            try:
+                record = next(records, None)
+            except (ArchiveLoadFailed, EOFError, zlib.error, ValueError) as err:
+                raise _FileFailed(f"truncated or corrupt WARC after record {number} ({err})", number) from err
+            except Exception as err:  # noqa: BLE001 - warcio fails on some garbage with AttributeError and the like
+                raise _FileFailed(f"corrupt WARC after record {number} ({type(err).__name__}: {err})", number) from err
+            if record is None:
+                return
+            if record.rec_type != "response":
+                continue
+            number += 1
+            item = _warc_record_to_document(record, number, limits)
+            if item is not None:
+                yield item
 
 
 def _warc_record_to_document(record: Any, number: int, limits: ReadLimits) -> Any:
@@ -391,9 +521,16 @@ def _warc_record_to_document(record: Any, number: int, limits: ReadLimits) -> An
     content_type = (record.http_headers.get_header("Content-Type") if record.http_headers else None) or ""
     if "html" not in content_type.lower():
         return _Rejected(f"not an HTML response ({content_type or 'no Content-Type'}) for {url}", number, doc_id)
-    body = record.content_stream().read(limits.max_document_bytes + 1)
+    try:
+        body = record.content_stream().read(limits.max_document_bytes + 1)
+    except Exception as err:  # noqa: BLE001 - a bad chunked or compressed body raises whatever its decoder raises
+        return _Rejected(f"cannot read the response body ({type(err).__name__}: {err})", number, doc_id)
     if len(body) > limits.max_document_bytes:
         return _Rejected(f"document is larger than {limits.max_document_bytes} bytes (max_document_bytes)", number, doc_id)
+    if getattr(record.raw_stream, "limit", 0) > 0:
+        # warcio ends a record cut short without an error; the records after it are gone too.
+        raise _FileFailed(f"truncated WARC: record {number} ends {record.raw_stream.limit} bytes early, "
+                          "the records after it are lost", number, doc_id)
     charset = _charset(content_type)
     try:
         text = body.decode(charset) if charset else decode(body)
