@@ -112,7 +112,7 @@ def run_tool(name: str, python: str, module: str, args: list[str], work: Path, t
     return {**proc, **result}
 
 
-def bench_size(n_docs: int, seed: int, tools: list[str], timeout: float) -> dict[str, Any]:
+def bench_size(n_docs: int, seed: int, tools: list[str], timeout: float, e2e: bool = True) -> dict[str, Any]:
     """Every measurement for one corpus size."""
     from corpus.dedup import DedupConfig
 
@@ -171,15 +171,15 @@ def bench_size(n_docs: int, seed: int, tools: list[str], timeout: float) -> dict
         out["tools"][name] = result
 
     # 3. corpus end to end on the raw pages.
-    if "corpus" in tools:
-        e2e = run_tool("corpus-e2e", sys.executable, "bench.tools.corpus_pipeline",
-                       [*shared[2:], "--mode", "e2e", "--input", str(raw)], runs, timeout)
-        if e2e["ok"]:
-            e2e["scores"] = score(truth, e2e.pop("labels"))
-            e2e["stages"] = stage_rates(e2e["stages"], n_docs, raw_mb)
-            e2e["rejects"] = len(e2e["rejects"])
-            print(f"[{n_docs}] corpus end to end: {e2e['wall_s']:.1f} s, F1 {e2e['scores']['f1']:.4f}", flush=True)
-        out["corpus_e2e"] = e2e
+    if e2e and "corpus" in tools:
+        raw_run = run_tool("corpus-e2e", sys.executable, "bench.tools.corpus_pipeline",
+                           [*shared[2:], "--mode", "e2e", "--input", str(raw)], runs, timeout)
+        if raw_run["ok"]:
+            raw_run["scores"] = score(truth, raw_run.pop("labels"))
+            raw_run["stages"] = stage_rates(raw_run["stages"], n_docs, raw_mb)
+            raw_run["rejects"] = len(raw_run["rejects"])
+            print(f"[{n_docs}] corpus end to end: {raw_run['wall_s']:.1f} s, F1 {raw_run['scores']['f1']:.4f}", flush=True)
+        out["corpus_e2e"] = raw_run
     return out
 
 
@@ -210,6 +210,7 @@ def main() -> None:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--tools", nargs="+", default=[t[0] for t in TOOLS])
     p.add_argument("--timeout", type=float, default=3600, help="seconds per tool run")
+    p.add_argument("--e2e-max", type=int, help="run corpus end to end on raw pages only up to this size")
     p.add_argument("--out", type=Path, required=True)
     args = p.parse_args()
     started = time.perf_counter()
@@ -221,7 +222,8 @@ def main() -> None:
         "sizes": {},
     }
     for n in args.sizes:
-        results["sizes"][str(n)] = bench_size(n, args.seed, args.tools, args.timeout)
+        e2e = args.e2e_max is None or n <= args.e2e_max
+        results["sizes"][str(n)] = bench_size(n, args.seed, args.tools, args.timeout, e2e)
     largest = WORK / f"syn-{max(args.sizes)}"
     sig = run_process([sys.executable, "-m", "bench.sigspeed", "--input", str(largest / "cleaned.jsonl"),
                        "--out", str(largest / "runs" / "sigspeed.json")], largest / "runs" / "sigspeed.log", args.timeout)

@@ -27,6 +27,7 @@ def main() -> None:
     work.mkdir(parents=True)
     ids, _ = read_docs(args.input)
     from text_dedup import minhash
+    from text_dedup.utils import optimal_param
 
     cli = [
         "--path", "json", "--data_files", str(args.input), "--split", "train",
@@ -56,7 +57,8 @@ def main() -> None:
         uf = pickle.load(f)
     labels = [uf.find(i) for i in ids]
     params = {"ngram": args.ngram, "num_perm": args.num_perm, "threshold": args.threshold,
-              "hash_func": "xxh3", "num_proc": args.workers, "bands_rows": "optimal_param"}
+              "hash_func": "xxh3", "num_proc": args.workers,
+              "bands_rows": list(optimal_param(args.threshold, args.num_perm, false_positive_weight=0.5, false_negative_weight=0.5))}
     write_result(args.out, "text-dedup", version("text-dedup"), labels, stages, params)
 
 
