@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from corpus.dedup.normalize import tokens
 from corpus.dedup.shingles import TokenHasher, shingle_hash, shingles, token_hash
-from corpus.dedup.signatures import CHUNK_VALUES, fmix32, jaccard, signatures
+from corpus.dedup.signatures import CHUNK_VALUES, batch_signatures, fmix32, jaccard, signatures
 from test_dedup_texts import seed_texts
 
 
@@ -52,6 +52,20 @@ def test_any_token_lists_equal_datasketch(token_lists):
     ours = signatures([TokenHasher().shingle_hashes(t, 3) for t in token_lists], 8, 1)
     for toks, row in zip(token_lists, ours):
         assert np.array_equal(row, datasketch_signature(toks, 3, 8, 1))
+
+
+@settings(max_examples=50, deadline=None)
+@given(
+    st.lists(st.lists(st.text(alphabet="abcxyz", min_size=1, max_size=3), max_size=9), min_size=1, max_size=6),
+    st.integers(1, 5),
+)
+def test_a_batch_hashes_and_signs_each_document_as_alone(token_lists, n):
+    values, counts = TokenHasher().batch_shingle_hashes(token_lists, n)
+    split = np.split(values, np.cumsum(counts)[:-1])
+    assert [h.tolist() for h in split] == [[shingle_hash(s) for s in shingles(t, n)] for t in token_lists]
+    ours = batch_signatures(values, counts, 8, 1)
+    for toks, row in zip(token_lists, ours):
+        assert np.array_equal(row, datasketch_signature(toks, n, 8, 1))
 
 
 def test_fmix32_is_datasketchs_premix():

@@ -1,4 +1,4 @@
-"""Tokens -> 32-bit shingle hashes, one numpy array per document.
+"""Tokens -> 32-bit shingle hashes, for a batch of documents at once.
 
 A shingle is ``n`` consecutive tokens (words, or characters for unspaced
 scripts, see :mod:`corpus.dedup.normalize`). Its hash is a polynomial over the
@@ -9,9 +9,10 @@ xxhash32 values of its tokens, modulo 2^32::
         h = h * MULTIPLIER + xxh32(token)      # mod 2^32
 
 Each distinct token is hashed once (:class:`TokenHasher` caches it), and the
-polynomial is evaluated for all shingles of a document at once with ``n`` numpy
-operations over shifted views of the token-hash array, instead of building and
-hashing one string per shingle. :func:`shingle_hash` is the same function for
+polynomial is evaluated for all shingles of a batch of documents at once with
+``n`` numpy operations over shifted views of the batch's token-hash array (the
+windows that cross from one document into the next are computed and left out),
+instead of building and hashing one string per shingle. :func:`shingle_hash` is the same function for
 one shingle, for reference and as a ``hashfunc`` for ``datasketch.MinHash``.
 
 The polynomial alone is not a good mix (its low bits depend only on low bits),
@@ -26,7 +27,8 @@ only when their whole token streams are equal.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from itertools import chain
 
 import numpy as np
 import xxhash
@@ -72,41 +74,70 @@ def shingles(tokens: Sequence[str], n: int) -> list[tuple[str, ...]]:
     return [tuple(tokens[i : i + n]) for i in range(len(tokens) - n + 1)]
 
 
+class _TokenCache(dict):
+    """token -> :func:`token_hash`, computed on the first lookup of each token.
+
+    ``map(cache.__getitem__, tokens)`` then runs in C for every known token and
+    calls Python only for new ones.
+    """
+
+    def __missing__(self, token: str) -> int:
+        value = self[token] = token_hash(token)
+        return value
+
+
 class TokenHasher:
     """Hashes tokens once each and turns token streams into shingle hashes.
 
     The cache holds one entry per distinct token; news vocabularies are small
-    (a few hundred thousand words) but the cache is cleared when it reaches
-    ``max_cache`` entries so memory stays bounded on any input.
+    (a few hundred thousand words), but so that memory stays bounded on any
+    input the cache is cleared before a batch once it holds more than
+    ``max_cache`` entries.
     """
 
     def __init__(self, max_cache: int = 2_000_000) -> None:
         self.max_cache = max_cache
-        self._cache: dict[str, int] = {}
+        self._cache = _TokenCache()
 
     def token_hashes(self, tokens: Sequence[str]) -> np.ndarray:
         """uint32 hash of each token, in order."""
-        cache = self._cache
-        try:
-            # map() over the dict's own __getitem__ runs in C: 2x a Python loop.
-            return np.fromiter(map(cache.__getitem__, tokens), dtype=np.uint32, count=len(tokens))
-        except KeyError:
-            pass
-        missing = set(tokens).difference(cache)
-        if len(cache) + len(missing) > self.max_cache:
-            cache.clear()
-            missing = set(tokens)
-        for token in missing:
-            cache[token] = token_hash(token)
-        return np.fromiter(map(cache.__getitem__, tokens), dtype=np.uint32, count=len(tokens))
+        return self._hashes(tokens, len(tokens))
+
+    def _hashes(self, tokens: Iterable[str], count: int) -> np.ndarray:
+        if len(self._cache) > self.max_cache:
+            self._cache.clear()
+        return np.fromiter(map(self._cache.__getitem__, tokens), dtype=np.uint32, count=count)
 
     def shingle_hashes(self, tokens: Sequence[str], n: int) -> np.ndarray:
         """uint32 hash of every shingle of ``tokens`` (at least one), in order."""
-        t = self.token_hashes(tokens)
-        width = max(len(t) - n + 1, 1)
-        span = min(n, len(t))
-        h = np.full(width, _BASIS, dtype=np.uint32)
-        for j in range(span):
+        return self.batch_shingle_hashes([tokens], n)[0]
+
+    def batch_shingle_hashes(self, token_lists: Sequence[Sequence[str]], n: int) -> tuple[np.ndarray, np.ndarray]:
+        """The shingle hashes of many documents at once: ``(values, counts)``.
+
+        ``values`` holds every document's shingle hashes, one document after
+        the other; ``counts[i]`` how many belong to document ``i`` (at least
+        one). The polynomial runs once over the whole batch's token hashes, so
+        the cost per document is a few numpy index operations, not ``n``
+        numpy calls.
+        """
+        lengths = np.fromiter(map(len, token_lists), dtype=np.int64, count=len(token_lists))
+        total = int(lengths.sum())
+        starts = np.cumsum(lengths) - lengths
+        # n zeros after the last token: every position has a full window to read.
+        t = np.zeros(total + n, dtype=np.uint32)
+        t[:total] = self._hashes(chain.from_iterable(token_lists), total)
+        short = np.flatnonzero(lengths < n)
+        short_values = np.full(len(short), _BASIS, dtype=np.uint32)
+        # One position more than tokens: an empty last document starts at `total`.
+        h = np.full(total + 1, _BASIS, dtype=np.uint32)
+        for j in range(n):
             h *= _MULTIPLIER
-            h += t[j : j + width]
-        return h
+            h += t[j : j + total + 1]
+            done = lengths[short] == j + 1  # short documents hold exactly j+1 tokens
+            short_values[done] = h[starts[short[done]]]
+        counts = np.maximum(lengths - n + 1, 1)
+        offsets = np.cumsum(counts) - counts
+        values = h[np.arange(int(counts.sum())) + np.repeat(starts - offsets, counts)]
+        values[offsets[short]] = short_values
+        return values, counts

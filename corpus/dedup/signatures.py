@@ -61,16 +61,25 @@ def signatures(hashes: Sequence[np.ndarray], num_perm: int, seed: int) -> np.nda
     ``hashes[i]`` holds the shingle hashes of document ``i``; each must be
     non-empty (:mod:`corpus.dedup.shingles` always gives at least one shingle).
     """
-    n = len(hashes)
+    counts = np.fromiter(map(len, hashes), dtype=np.int64, count=len(hashes))
+    values = np.concatenate(hashes) if hashes else np.empty(0, dtype=np.uint32)
+    return batch_signatures(values, counts, num_perm, seed)
+
+
+def batch_signatures(values: np.ndarray, counts: np.ndarray, num_perm: int, seed: int) -> np.ndarray:
+    """:func:`signatures` of documents given as one array: the first ``counts[0]``
+    values are document 0's shingle hashes, the next ``counts[1]`` document 1's...
+    (what :meth:`.shingles.TokenHasher.batch_shingle_hashes` returns).
+    """
+    n = len(counts)
     out = np.full((n, num_perm), np.iinfo(np.uint32).max, dtype=np.uint32)
     if n == 0:
         return out
-    lengths = np.fromiter((len(h) for h in hashes), dtype=np.int64, count=n)
-    if lengths.min() == 0:
-        raise ValueError(f"document {int(np.argmin(lengths))} of the batch has no shingle hashes")
-    values = fmix32(np.concatenate(hashes).astype(np.uint32, copy=False))
-    starts = np.concatenate(([0], np.cumsum(lengths)[:-1]))
-    owner = np.repeat(np.arange(n), lengths)
+    if counts.min() == 0:
+        raise ValueError(f"document {int(np.argmin(counts))} of the batch has no shingle hashes")
+    values = fmix32(values.astype(np.uint32, copy=False))
+    starts = np.cumsum(counts) - counts
+    owner = np.repeat(np.arange(n), counts)
     a, b = permutations(num_perm, seed)
     a, b = a[:, None], b[:, None]
     rows = max(1, CHUNK_VALUES // num_perm)
@@ -84,27 +93,6 @@ def signatures(hashes: Sequence[np.ndarray], num_perm: int, seed: int) -> np.nda
         first, last = owner[lo], owner[hi - 1]
         seg_starts = np.concatenate(([0], starts[first + 1 : last + 1] - lo))
         mins = np.minimum.reduceat(chunk, seg_starts, axis=1).T
-        docs = slice(first, last + 1)
-        np.minimum(out[docs], mins, out=out[docs])
-    return out
-    lengths = np.fromiter((len(h) for h in hashes), dtype=np.int64, count=n)
-    if lengths.min() == 0:
-        raise ValueError(f"document {int(np.argmin(lengths))} of the batch has no shingle hashes")
-    values = fmix32(np.concatenate(hashes).astype(np.uint32, copy=False))
-    starts = np.concatenate(([0], np.cumsum(lengths)[:-1]))
-    owner = np.repeat(np.arange(n), lengths)
-    a, b = permutations(num_perm, seed)
-    rows = max(1, CHUNK_VALUES // num_perm)
-    buf = np.empty((rows, num_perm), dtype=np.uint32)
-    for lo in range(0, len(values), rows):
-        hi = min(lo + rows, len(values))
-        chunk = buf[: hi - lo]
-        np.multiply(values[lo:hi, None], a, out=chunk)
-        chunk += b
-        # Segments of this chunk: where a document starts, plus the chunk start.
-        first, last = owner[lo], owner[hi - 1]
-        seg_starts = np.concatenate(([0], starts[first + 1 : last + 1] - lo))
-        mins = np.minimum.reduceat(chunk, seg_starts, axis=0)
         docs = slice(first, last + 1)
         np.minimum(out[docs], mins, out=out[docs])
     return out
