@@ -39,9 +39,9 @@ from corpus.dedup.config import DedupConfig
 from corpus.dedup.exact import exact_key
 from corpus.dedup.keep import Member, choose, corroborated_lengths
 from corpus.dedup.lsh import similar_pairs
-from corpus.dedup.normalize import is_unspaced, tokens
+from corpus.dedup.normalize import tokenize
 from corpus.dedup.shingles import TokenHasher
-from corpus.dedup.signatures import signatures as sign
+from corpus.dedup.signatures import batch_signatures as sign
 from corpus.dedup.story import assign_stories
 from corpus.document import Copy, Document
 from corpus.errors import ConfigError, CorpusError
@@ -165,8 +165,7 @@ class Deduplicator:
         first_of_key: dict[str, int] = {}
         with _bar(progress, len(docs), "exact") as bar:
             for i, doc in enumerate(docs):
-                unspaced = is_unspaced(doc.text)
-                toks = tokens(doc.text, unspaced)
+                toks, unspaced = tokenize(doc.text)
                 key = exact_key(toks) + ("/c" if unspaced else "/w")
                 r = first_of_key.setdefault(key, len(reps))
                 if r == len(reps):
@@ -180,8 +179,12 @@ class Deduplicator:
         with _bar(progress, len(reps), "signatures") as bar:
             for lo in range(0, len(reps), cfg.batch_size):
                 batch = token_lists[lo : lo + cfg.batch_size]
-                hashes = [self._hasher.shingle_hashes(t, cfg.char_ngram if u else cfg.ngram) for t, u in batch]
-                rep_sigs[lo : lo + len(batch)] = sign(hashes, cfg.num_perm, cfg.seed)
+                # Word and character shingles differ in n: one pass over each kind.
+                for unspaced, n in ((False, cfg.ngram), (True, cfg.char_ngram)):
+                    rows = [k for k, (_, u) in enumerate(batch) if u is unspaced]
+                    if rows:
+                        values, counts = self._hasher.batch_shingle_hashes([batch[k][0] for k in rows], n)
+                        rep_sigs[np.asarray(rows) + lo] = sign(values, counts, cfg.num_perm, cfg.seed)
                 bar.update(len(batch))
         doc_sigs = rep_sigs[np.asarray(rep_of, dtype=np.int64)] if docs else rep_sigs
 

@@ -21,6 +21,17 @@ Khmer, Myanmar) have no word tokens to find; :func:`is_unspaced` detects them by
 character class and :func:`tokens` then returns one token per letter, so the
 shingles built on top are character n-grams.
 
+Fast path: most news text is ASCII plus a few typographic characters (curly
+quotes, dashes, the pound sign, an accented name). :func:`tokenize` encodes it
+to ASCII, replacing each run of other characters by its fold with separators
+made spaces (``’`` -> ``" "``, ``é`` -> ``"e"``, ``½`` -> ``"1 2"``), then
+lowercases and splits with a byte table: several times faster than the regular
+expressions, with the same tokens. A run holding a letter or digit whose fold
+is not ASCII (Cyrillic, Chinese...) sends the whole text down the regular path.
+Folding a run alone gives what folding the whole text gives there: NFKD
+decomposes character by character and only reorders combining marks, which are
+dropped, and ``casefold`` has no context.
+
 Known cost of the fold: NFKD + dropping marks also removes Japanese voicing
 marks (ガ -> カ). Both copies of a story are folded the same way, so this only
 merges spellings, never separates copies.
@@ -28,9 +39,11 @@ merges spellings, never separates copies.
 
 from __future__ import annotations
 
+import codecs
 import re
 import sys
 import unicodedata
+from functools import lru_cache
 
 # Code point ranges of scripts written without spaces between words.
 UNSPACED_RANGES: tuple[tuple[int, int], ...] = (
@@ -74,6 +87,7 @@ def _combining_ranges() -> list[tuple[int, int]]:
 _COMBINING = re.compile(f"(?=[^\\x00-\\u02ff])[{_char_class(_combining_ranges())}]+")
 _UNSPACED = re.compile(f"[{_char_class(list(UNSPACED_RANGES))}]")
 _WORD = re.compile(r"[^\W_]+")
+_SEPARATORS = re.compile(r"[\W_]")
 _LETTER = re.compile(r"[^\W\d_]")
 
 
@@ -106,9 +120,59 @@ def tokens(text: str, unspaced: bool | None = None) -> list[str]:
     >>> tokens("伦敦警察。")
     ['伦', '敦', '警', '察']
     """
-    words = _WORD.findall(fold(text))
     if unspaced is None:
-        unspaced = is_unspaced(text)
+        return tokenize(text)[0]
+    words = None if unspaced else _ascii_words(text)
+    if words is None:
+        words = _WORD.findall(fold(text))
     if unspaced:
         return [ch for word in words for ch in word]
     return words
+
+
+def tokenize(text: str) -> tuple[list[str], bool]:
+    """``(tokens(text), is_unspaced(text))``, deciding both in one look.
+
+    >>> tokenize("Café “Kaba” £24")
+    (['cafe', 'kaba', '24'], False)
+    """
+    words = _ascii_words(text)
+    if words is not None:
+        return words, False  # nothing but ASCII folds: no unspaced script
+    unspaced = is_unspaced(text)
+    return tokens(text, unspaced), unspaced
+
+
+@lru_cache(maxsize=8192)
+def _ascii_fold(run: str) -> str | None:
+    folded = _SEPARATORS.sub(" ", fold(run))
+    return folded if folded.isascii() else None
+
+
+def _fold_to_ascii(error: UnicodeError) -> tuple[str, int]:
+    """Encoding error handler: a run of non-ASCII characters -> its ASCII fold."""
+    if not isinstance(error, UnicodeEncodeError):
+        raise error
+    folded = _ascii_fold(error.object[error.start : error.end])
+    if folded is None:
+        raise error
+    return folded, error.end
+
+
+_FOLD_ERRORS = "corpus.dedup.fold-to-ascii"
+codecs.register_error(_FOLD_ERRORS, _fold_to_ascii)
+
+#: ASCII bytes -> what :func:`fold` and ``_WORD`` make of them: letters
+#: lowercased, digits kept, everything else (underscore too) a space.
+_ASCII_TABLE = bytes(
+    c + 32 if 65 <= c <= 90 else c if 97 <= c <= 122 or 48 <= c <= 57 else 32 for c in range(256)
+)
+
+
+def _ascii_words(text: str) -> list[str] | None:
+    """The word tokens of ``text`` by the fast path, or None when it does not apply."""
+    try:
+        raw = text.encode("ascii", _FOLD_ERRORS)
+    except UnicodeEncodeError:
+        return None
+    return raw.translate(_ASCII_TABLE).decode("ascii").split()
