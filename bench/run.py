@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import functools
 import json
 import os
 import platform
@@ -72,6 +73,7 @@ def run_process(cmd: list[str], log: Path, timeout: float) -> dict[str, Any]:
     return result
 
 
+@functools.lru_cache(maxsize=None)
 def peer_problem(name: str) -> str | None:
     """Why a peer cannot run here (venv or imports missing), or None."""
     if not PEERS_PY.exists():
