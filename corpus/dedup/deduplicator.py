@@ -138,6 +138,119 @@ def _bar(progress: bool, total: int, desc: str) -> tqdm:
     return tqdm(total=total, desc=f"dedup {desc}", unit="doc", file=sys.stderr, disable=not progress, leave=False)
 
 
+# --------------------------------------------------------------------------- stages
+# The phases of :meth:`Deduplicator.run` as functions over one document, one batch
+# or one cluster, so that an engine that runs them elsewhere (corpus.engines.ray)
+# runs the same code.
+
+
+def document_key(tokens: list[str], unspaced: bool) -> str:
+    """The exact-duplicate key of a tokenized text: the token hash and the shingle kind.
+
+    >>> document_key(*tokenize("Officers refused.")) == document_key(*tokenize("OFFICERS  refused!"))
+    True
+    """
+    return exact_key(tokens) + ("/c" if unspaced else "/w")
+
+
+def sign_tokens(token_lists: list[tuple[list[str], bool]], config: DedupConfig, hasher: TokenHasher) -> np.ndarray:
+    """MinHash signatures ``(len(token_lists), num_perm)`` of tokenized texts (tokens, unspaced flag).
+
+    A row depends on its own tokens only, so any batching gives the same rows.
+    """
+    cfg = config
+    out = np.empty((len(token_lists), cfg.num_perm), dtype=np.uint32)
+    # Word and character shingles differ in n: one pass over each kind.
+    for unspaced, n in ((False, cfg.ngram), (True, cfg.char_ngram)):
+        rows = [k for k, (_, u) in enumerate(token_lists) if u is unspaced]
+        if rows:
+            values, counts = hasher.batch_shingle_hashes([token_lists[k][0] for k in rows], n)
+            out[np.asarray(rows)] = sign(values, counts, cfg.num_perm, cfg.seed)
+    return out
+
+
+@dataclass
+class Node:
+    """One member of a cluster, as :func:`resolve_cluster` sees it.
+
+    ``order`` sorts members: a new document's input position (any increasing
+    key will do), or, for a row of the base index, a negative number (its row
+    minus the number of base rows). A base row has no ``doc``. ``tokens`` are
+    the document's ``tokenize`` output when the caller already has them.
+    """
+
+    order: int
+    id: str
+    signature: np.ndarray
+    doc: Document | None = None
+    tokens: tuple[list[str], bool] | None = None
+
+
+@dataclass
+class Resolved:
+    """What one cluster gives: the kept new document (order, document with its copies) if
+    a new one is kept, the merged new documents (order, record), and its clusters record
+    (``None`` for a document that stands for no copy)."""
+
+    kept: tuple[int, Document] | None
+    merged: list[tuple[int, Merged]]
+    record: dict[str, Any] | None
+
+
+def resolve_cluster(
+    nodes: list[Node],
+    config: DedupConfig,
+    hasher: TokenHasher,
+    base: BaseIndex | None = None,
+    base_meta: dict[str, dict[str, Any]] | None = None,
+) -> Resolved:
+    """Keep one member of a connected component by the keep policy; record every copy.
+
+    A component that holds a document an earlier run kept keeps it (see the
+    module docstring). ``base_meta`` is ``_base_metadata(base)``, passed in so
+    that it is built once per run, not once per cluster.
+    """
+    cfg = config
+    nodes = sorted(nodes, key=lambda n: n.order)
+    new = [n for n in nodes if n.doc is not None]
+    if not new:
+        return Resolved(None, [], None)
+    base_kept = [n for n in nodes if n.doc is None and base is not None and base.cluster_of.get(n.id) == n.id]
+    if base_kept:
+        assert base is not None
+        chosen = choose([replace(base.kept[n.id], order=n.order) for n in base_kept], cfg.keep, cfg.source_priority)
+        kept_node = next(n for n in base_kept if n.id == chosen.id)
+    else:
+        members = [_member(n.doc, n.order) for n in new if n.doc is not None]
+        if len(new) > 2:  # a cluster of two ties by construction (see .keep)
+            token_lists = [n.tokens if n.tokens is not None else tokenize(n.doc.text) for n in new if n.doc is not None]
+            hashes = [hasher.shingle_hashes(t, cfg.char_ngram if u else cfg.ngram) for t, u in token_lists]
+            members = [replace(m, corroborated=c) for m, c in zip(members, corroborated_lengths(hashes))]
+        chosen = choose(members, cfg.keep, cfg.source_priority)
+        kept_node = next(n for n in new if n.id == chosen.id)
+
+    def sim(node: Node) -> float:
+        return round(float(np.mean(node.signature == kept_node.signature)), DIGITS)
+
+    meta = base_meta or {}
+    copies: dict[str, Copy] = {}
+    merged: list[tuple[int, Merged]] = []
+    for node in nodes:
+        doc = node.doc
+        if doc is not None:
+            copies.update((c.id, c) for c in doc.copies)
+            if node is not kept_node:
+                copies[doc.id] = Copy(doc.id, doc.source, doc.url, doc.published, sim(node))
+                merged.append((node.order, Merged(doc.id, chosen.id, sim(node))))
+        elif node is not kept_node:
+            info = meta.get(node.id, {})
+            copies[node.id] = Copy(node.id, info.get("source"), info.get("url"), info.get("published"), sim(node))
+    copies.pop(chosen.id, None)
+    copy_list = [copies[k] for k in sorted(copies)]
+    kept = (kept_node.order, replace(kept_node.doc, copies=copy_list)) if kept_node.doc is not None else None
+    return Resolved(kept, merged, _record(chosen, cfg.keep, copy_list) if copy_list else None)
+
+
 class Deduplicator:
     """Near-duplicate detection and related-coverage annotation.
 
@@ -166,7 +279,7 @@ class Deduplicator:
         with _bar(progress, len(docs), "exact") as bar:
             for i, doc in enumerate(docs):
                 toks, unspaced = tokenize(doc.text)
-                key = exact_key(toks) + ("/c" if unspaced else "/w")
+                key = document_key(toks, unspaced)
                 r = first_of_key.setdefault(key, len(reps))
                 if r == len(reps):
                     reps.append(i)
@@ -179,12 +292,7 @@ class Deduplicator:
         with _bar(progress, len(reps), "signatures") as bar:
             for lo in range(0, len(reps), cfg.batch_size):
                 batch = token_lists[lo : lo + cfg.batch_size]
-                # Word and character shingles differ in n: one pass over each kind.
-                for unspaced, n in ((False, cfg.ngram), (True, cfg.char_ngram)):
-                    rows = [k for k, (_, u) in enumerate(batch) if u is unspaced]
-                    if rows:
-                        values, counts = self._hasher.batch_shingle_hashes([batch[k][0] for k in rows], n)
-                        rep_sigs[np.asarray(rows) + lo] = sign(values, counts, cfg.num_perm, cfg.seed)
+                rep_sigs[lo : lo + len(batch)] = sign_tokens(batch, cfg, self._hasher)
                 bar.update(len(batch))
         doc_sigs = rep_sigs[np.asarray(rep_of, dtype=np.int64)] if docs else rep_sigs
 
@@ -209,51 +317,25 @@ class Deduplicator:
 
         node_sigs = np.vstack([base_values, doc_sigs])
         base_meta = _base_metadata(base)
-        kept_docs: list[Document] = []
-        merged: list[Merged] = []
+        merged: list[tuple[int, Merged]] = []
         records: list[dict[str, Any]] = []
         kept_at: dict[int, Document] = {}
         with _bar(progress, len(docs), "clusters") as bar:
             for group in uf.groups():
-                new = [g - m for g in group if g >= m]
-                if not new:
-                    continue
-                base_kept = [k for k in group if k < m and base is not None and base.cluster_of.get(base_ids[k]) == base_ids[k]]
-                if base_kept:
-                    chosen = choose([replace(base.kept[base_ids[k]], order=k - m) for k in base_kept], cfg.keep, cfg.source_priority)
-                    kept_node = base_row[chosen.id]
-                else:
-                    members = [_member(docs[i], i) for i in new]
-                    if len(new) > 2:  # a cluster of two ties by construction (see .keep)
-                        members = self._corroborated(members, [token_lists[rep_of[i]] for i in new])
-                    chosen = choose(members, cfg.keep, cfg.source_priority)
-                    kept_node = m + next(i for i in new if docs[i].id == chosen.id)
-
-                def sim(node: int, kept_node: int = kept_node) -> float:
-                    return round(float(np.mean(node_sigs[node] == node_sigs[kept_node])), DIGITS)
-
-                copies: dict[str, Copy] = {}
-                for node in group:
-                    if node >= m:
-                        doc = docs[node - m]
-                        copies.update((c.id, c) for c in doc.copies)
-                        if node != kept_node:
-                            copies[doc.id] = Copy(doc.id, doc.source, doc.url, doc.published, sim(node))
-                            merged.append(Merged(doc.id, chosen.id, sim(node)))
-                    elif node != kept_node:
-                        info = base_meta.get(base_ids[node], {})
-                        copies[base_ids[node]] = Copy(base_ids[node], info.get("source"), info.get("url"), info.get("published"), sim(node))
-                copies.pop(chosen.id, None)
-                copy_list = [copies[k] for k in sorted(copies)]
-                if kept_node >= m:
-                    doc = docs[kept_node - m]
-                    kept_at[kept_node - m] = replace(doc, copies=copy_list)
-                if copy_list:
-                    records.append(_record(chosen, cfg.keep, copy_list))
-                bar.update(len(new))
+                nodes = [
+                    Node(g - m, docs[g - m].id, node_sigs[g], docs[g - m], token_lists[rep_of[g - m]]) if g >= m
+                    else Node(g - m, base_ids[g], node_sigs[g])
+                    for g in group
+                ]
+                resolved = resolve_cluster(nodes, cfg, self._hasher, base, base_meta)
+                if resolved.kept is not None:
+                    kept_at[resolved.kept[0]] = resolved.kept[1]
+                merged.extend(resolved.merged)
+                if resolved.record is not None:
+                    records.append(resolved.record)
+                bar.update(len(group) - sum(1 for g in group if g < m))
         kept_docs = [kept_at[i] for i in sorted(kept_at)]
-        position = {d.id: i for i, d in enumerate(docs)}
-        merged.sort(key=lambda x: position[x.id])
+        merged_docs = [m_ for _, m_ in sorted(merged, key=lambda x: x[0])]
         records.sort(key=lambda r: r["cluster"])
 
         # 5. related coverage among the kept documents.
@@ -266,18 +348,12 @@ class Deduplicator:
         params = cfg.signature_params()
         return DedupResult(
             kept=kept_docs,
-            merged=merged,
+            merged=merged_docs,
             clusters=records,
             signatures=Signatures(ids=[d.id for d in docs], values=doc_sigs, params=params),
             settings=cfg.to_json(),
             base=base,
         )
-
-    def _corroborated(self, members: list[Member], token_lists: list[tuple[list[str], bool]]) -> list[Member]:
-        """``members`` with their corroborated lengths, from their tokens (unspaced flag)."""
-        cfg = self.config
-        hashes = [self._hasher.shingle_hashes(t, cfg.char_ngram if u else cfg.ngram) for t, u in token_lists]
-        return [replace(m, corroborated=c) for m, c in zip(members, corroborated_lengths(hashes))]
 
     def _check_base(self, base: BaseIndex | None) -> np.ndarray:
         """The base signatures, after checking they were made like this run's."""

@@ -81,23 +81,35 @@ def salient_terms(text: str) -> list[str]:
     return terms
 
 
+def term_counts(text: str) -> dict[str, int]:
+    """How often each salient term occurs in ``text``, in order of first appearance.
+
+    >>> term_counts("Kaba said Kaba was 24.")
+    {'kaba': 2, '24': 1}
+    """
+    tf: dict[str, int] = {}
+    for term in salient_terms(text):
+        tf[term] = tf.get(term, 0) + 1
+    return tf
+
+
 def term_matrix(texts: Sequence[str]) -> sparse.csr_matrix:
     """Row-normalised sublinear TF-IDF of salient terms, one row per text.
 
     Rows are normalised over all of a text's terms, then terms found in a single
     text (which cannot link two texts) are left out of the matrix.
     """
-    counts: list[dict[str, int]] = []
+    return counts_matrix([term_counts(text) for text in texts])
+
+
+def counts_matrix(counts: Sequence[dict[str, int]]) -> sparse.csr_matrix:
+    """:func:`term_matrix` from each text's :func:`term_counts` (computed wherever the texts are)."""
     df: dict[str, int] = {}
-    for text in texts:
-        tf: dict[str, int] = {}
-        for term in salient_terms(text):
-            tf[term] = tf.get(term, 0) + 1
-        counts.append(tf)
+    for tf in counts:
         for term in tf:
             df[term] = df.get(term, 0) + 1
     vocab = {term: k for k, term in enumerate(sorted(t for t, d in df.items() if d > 1))}
-    n = len(texts)
+    n = len(counts)
     rows, cols, vals = [], [], []
     for i, tf in enumerate(counts):
         weights = {t: (1.0 + math.log(c)) * (math.log((1 + n) / (1 + df[t])) + 1.0) for t, c in tf.items()}
@@ -113,7 +125,10 @@ def term_matrix(texts: Sequence[str]) -> sparse.csr_matrix:
 
 def related_pairs(texts: Sequence[str], threshold: float = DEFAULT_THRESHOLD) -> list[tuple[int, int, float]]:
     """Pairs ``(i, j, cosine)``, ``i < j``, of texts at or above ``threshold``."""
-    matrix = term_matrix(texts)
+    return _related(term_matrix(texts), threshold)
+
+
+def _related(matrix: sparse.csr_matrix, threshold: float) -> list[tuple[int, int, float]]:
     pairs: list[tuple[int, int, float]] = []
     for lo in range(0, matrix.shape[0], BLOCK):
         block = (matrix[lo : lo + BLOCK] @ matrix.T).tocoo()
@@ -131,10 +146,16 @@ def story_id(member_ids: Sequence[str]) -> str:
 
 def assign_stories(ids: Sequence[str], texts: Sequence[str], threshold: float = DEFAULT_THRESHOLD) -> list[str | None]:
     """The story id of each text, ``None`` for texts related to no other."""
-    uf = UnionFind(len(texts))
-    for i, j, _ in related_pairs(texts, threshold):
+    return stories_from_counts(ids, [term_counts(text) for text in texts], threshold)
+
+
+def stories_from_counts(ids: Sequence[str], counts: Sequence[dict[str, int]],
+                        threshold: float = DEFAULT_THRESHOLD) -> list[str | None]:
+    """:func:`assign_stories` from each text's :func:`term_counts`: the texts need not be at hand."""
+    uf = UnionFind(len(counts))
+    for i, j, _ in _related(counts_matrix(counts), threshold):
         uf.union(i, j)
-    stories: list[str | None] = [None] * len(texts)
+    stories: list[str | None] = [None] * len(counts)
     for group in uf.groups():
         if len(group) > 1:
             sid = story_id([ids[i] for i in group])

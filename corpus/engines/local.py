@@ -105,33 +105,76 @@ def run(
     result = Deduplicator(pipeline.dedup).run(stripped, progress=progress, base=base_index)
 
     kept, clusters, all_rejects, signatures = _combine(previous, result, rejects.items)
-    new_inputs = read_count + rejects.by_stage["read"]
+    this_run = RunCounts(read=read_count, read_rejects=rejects.by_stage["read"], cleaned=len(cleaned),
+                         kept=len(result.kept), merged=len(result.merged), rejected=len(rejects.items))
+    return publish(pipeline, kept, clusters, all_rejects, signatures=signatures, learned=learned.report(),
+                   this_run=this_run, inputs=describe_inputs(str(p) for p in input_files(inp.paths, inp.exclude)),
+                   previous=previous, base=base, new_rejects=rejects.items, kept_count=len(kept))
+
+
+@dataclass(frozen=True)
+class RunCounts:
+    """What this run (not a base it builds on) read, cleaned, kept, merged and rejected."""
+
+    read: int
+    read_rejects: int
+    cleaned: int
+    kept: int
+    merged: int
+    rejected: int
+
+    @property
+    def inputs(self) -> int:
+        """Every input this run saw: a read document or a read reject."""
+        return self.read + self.read_rejects
+
+
+def publish(
+    pipeline: Pipeline,
+    kept: Iterable[Document],
+    clusters: list[dict[str, Any]],
+    rejects: list[Reject],
+    *,
+    signatures: Signatures,
+    learned: list[dict[str, Any]],
+    this_run: RunCounts,
+    inputs: list[dict[str, Any]],
+    kept_count: int,
+    new_rejects: list[Reject],
+    previous: Any = None,
+    base: str | Path | None = None,
+) -> RunResult:
+    """Count, describe and write the snapshot: the last stage of every engine.
+
+    ``kept`` may be a stream (an engine that holds the documents elsewhere);
+    ``kept_count`` is its length, so the counts can be written first.
+    ``rejects`` and ``clusters`` include what a base carried forward.
+    """
     old_counts = previous.manifest["counts"] if previous is not None else {}
     counts = {
-        "inputs": new_inputs + old_counts.get("inputs", 0),
-        "read": read_count + old_counts.get("read", 0),
-        "cleaned": len(cleaned) + old_counts.get("cleaned", 0),
-        "kept": len(kept),
+        "inputs": this_run.inputs + old_counts.get("inputs", 0),
+        "read": this_run.read + old_counts.get("read", 0),
+        "cleaned": this_run.cleaned + old_counts.get("cleaned", 0),
+        "kept": kept_count,
         "merged": sum(len(c["members"]) - 1 for c in clusters),
         "clusters": len(clusters),
-        "rejected": len(all_rejects),
-        "rejected_by_stage": dict(sorted(Counter(r.stage for r in all_rejects).items())),
-        "learned_lines": len(learned.report()),
-        "this_run": {"inputs": new_inputs, "kept": len(result.kept), "merged": len(result.merged),
-                     "rejected": len(rejects.items)},
+        "rejected": len(rejects),
+        "rejected_by_stage": dict(sorted(Counter(r.stage for r in rejects).items())),
+        "learned_lines": len(learned),
+        "this_run": {"inputs": this_run.inputs, "kept": this_run.kept, "merged": this_run.merged,
+                     "rejected": this_run.rejected},
     }
-    files = [str(p) for p in input_files(inp.paths, inp.exclude)]
     manifest = {
         "pipeline": pipeline.to_json(),
-        "inputs": (previous.manifest.get("inputs", []) if previous is not None else []) + describe_inputs(files),
+        "inputs": (previous.manifest.get("inputs", []) if previous is not None else []) + inputs,
         "counts": counts,
     }
     if previous is not None:
         manifest["base"] = {"path": str(base), "files": previous.manifest.get("files", {})}
-    out = write_snapshot(pipeline.output.path, kept, clusters, all_rejects, manifest=manifest,
-                         signatures=signatures, learned_lines=learned.report(),
+    out = write_snapshot(pipeline.output.path, kept, clusters, rejects, manifest=manifest,
+                         signatures=signatures, learned_lines=learned,
                          compression=pipeline.output.compression, shard_bytes=pipeline.output.shard_bytes)
-    return RunResult(snapshot=out, counts=counts, rejects=rejects.items, learned=learned.report())
+    return RunResult(snapshot=out, counts=counts, rejects=new_rejects, learned=learned)
 
 
 def _bar(items: Iterable[T], desc: str, enabled: bool) -> Iterable[T]:
