@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 from datasketch import MinHash
 
-from corpus.dedup.normalize import tokens
+from corpus.dedup.normalize import tokenize
 from corpus.dedup.shingles import TokenHasher
 from corpus.dedup.signatures import SCHEME, signatures
 
@@ -32,7 +32,7 @@ def identity(value: int) -> int:
 def measure(texts: list[str], ngram: int, num_perm: int, seed: int, repeat: int) -> dict[str, Any]:
     """Best-of-``repeat`` signatures/s of both implementations on ``texts``."""
     hasher = TokenHasher()
-    hashes = [hasher.shingle_hashes(tokens(t), ngram) for t in texts]
+    hashes = [hasher.shingle_hashes(tokenize(t)[0], ngram) for t in texts]
     as_lists = [h.tolist() for h in hashes]  # datasketch's input: Python ints, converted outside the timing
 
     def run_corpus() -> np.ndarray:

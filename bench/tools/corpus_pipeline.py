@@ -12,7 +12,8 @@ Dedup runs as ``Deduplicator(DedupConfig(...)).run`` with the defaults unless
 are timed by wrapping the functions the deduplicator module calls (shingling,
 signatures, LSH, story); whatever else ``run`` spends (exact keys, union-find,
 choosing the kept copy) is reported as ``clustering``. A name the module no
-longer has is simply not wrapped, and its time lands in ``clustering``.
+longer has is simply not wrapped, and its time lands in ``clustering``; the
+result lists the names that were timed (``params.timed``).
 """
 
 from __future__ import annotations
@@ -30,7 +31,13 @@ from corpus.document import Document, Reject
 from corpus.readers import read
 from corpus.writers import write_jsonl
 
-_INNER_STAGES = {"tokens": "shingles", "sign": "signatures", "similar_pairs": "LSH", "assign_stories": "story"}
+#: Names the deduplicator module calls, and the stage each one's time counts in.
+_INNER_STAGES = {
+    "tokens": "shingles", "tokenize": "shingles", "sign": "signatures", "similar_pairs": "LSH", "assign_stories": "story",
+}
+#: TokenHasher methods timed as shingling, the batch one when the hasher has it
+#: (the single-document one calls it, and must not be counted twice).
+_HASHER_METHODS = ("batch_shingle_hashes", "shingle_hashes")
 
 
 def _timed(stages: Stages, name: str, fn: Any) -> Any:
@@ -45,8 +52,8 @@ def _timed(stages: Stages, name: str, fn: Any) -> Any:
     return wrapper
 
 
-def dedup(docs: list[Document], config: DedupConfig, stages: Stages) -> Any:
-    """``Deduplicator.run`` with its inner stages timed into ``stages``."""
+def dedup(docs: list[Document], config: DedupConfig, stages: Stages) -> tuple[Any, list[str]]:
+    """``Deduplicator.run`` with its inner stages timed into ``stages``; also the names it timed."""
     import corpus.dedup.deduplicator as module
 
     dedup_step = Deduplicator(config)
@@ -54,9 +61,12 @@ def dedup(docs: list[Document], config: DedupConfig, stages: Stages) -> Any:
     inner = Stages()
     for name, fn in saved.items():
         setattr(module, name, _timed(inner, _INNER_STAGES[name], fn))
+    timed = sorted(saved)
     hasher = getattr(dedup_step, "_hasher", None)
-    if hasher is not None:
-        hasher.shingle_hashes = _timed(inner, "shingles", hasher.shingle_hashes)
+    method = next((m for m in _HASHER_METHODS if hasattr(hasher, m)), None)
+    if method is not None:
+        setattr(hasher, method, _timed(inner, "shingles", getattr(hasher, method)))
+        timed.append(f"TokenHasher.{method}")
     start = time.perf_counter()
     try:
         result = dedup_step.run(docs)
@@ -66,7 +76,7 @@ def dedup(docs: list[Document], config: DedupConfig, stages: Stages) -> Any:
     total = time.perf_counter() - start
     stages.seconds.update(inner.seconds)
     stages.seconds["clustering"] = total - sum(inner.seconds.values())
-    return result
+    return result, timed
 
 
 def main() -> None:
@@ -96,7 +106,7 @@ def main() -> None:
         config = DedupConfig(threshold=args.threshold, num_perm=args.num_perm, ngram=args.ngram, seed=args.seed)
         params = {k: v for k, v in config.to_json().items() if not isinstance(v, (list, dict)) or v}
         params["defaults"] = config == defaults
-        result = dedup(docs, config, stages)
+        result, params["timed"] = dedup(docs, config, stages)
         kept_of = {m.id: m.kept for m in result.merged}
         args.work.mkdir(parents=True, exist_ok=True)
         with stages("write"):

@@ -17,7 +17,7 @@ import numpy as np
 from datasketch import LeanMinHash, MinHash, MinHashLSH
 
 from bench.tools.common import Stages, parser, read_docs, write_result
-from corpus.dedup.normalize import tokens
+from corpus.dedup.normalize import tokenize
 from corpus.dedup.shingles import TokenHasher
 
 
@@ -32,7 +32,7 @@ def main() -> None:
     stages = Stages()
     hasher = TokenHasher()
     with stages("shingles"):
-        shingles = [hasher.shingle_hashes(tokens(text), args.ngram).tolist() for text in texts]
+        shingles = [hasher.shingle_hashes(tokenize(text)[0], args.ngram).tolist() for text in texts]
     del texts
     with stages("signatures"):
         sketches = []
