@@ -122,6 +122,14 @@ def read(
     def reject(reason: str, path: str | None, line: int | None = None, doc_id: str | None = None) -> None:
         if strict:
             raise InputError(path or "<input>", reason, line)
+        if doc_id is not None:
+            # The first record with an id owns it, read or rejected: an id may
+            # stand in one place of a snapshot only.
+            where = f"{path}:{line}" if line is not None else str(path)
+            if doc_id in seen:
+                reason, doc_id = f"{reason}; its id {doc_id!r} is a duplicate, first read from {seen[doc_id]}", None
+            else:
+                seen[doc_id] = f"{where} (rejected)"
         handle(Reject(stage="read", reason=reason, path=path, line=line, id=doc_id))
 
     for path in _walk(paths, list(exclude), reject):
@@ -139,7 +147,7 @@ def read(
                 doc, line = item
                 where = f"{name}:{line}" if line is not None else name
                 if doc.id in seen:
-                    # The reject carries no id: the id belongs to the document already read.
+                    # The reject carries no id: the id belongs to the record read first.
                     reject(f"duplicate id {doc.id!r}, first read from {seen[doc.id]}", name, line)
                     continue
                 seen[doc.id] = where
