@@ -139,17 +139,33 @@ def dedup(input_file: Path, output: Path, clusters: Path | None, threshold: floa
 @click.option("--base", type=click.Path(path_type=Path, exists=True, file_okay=False),
               help="An earlier snapshot: deduplicate the new inputs against it and carry it forward.")
 @click.option("--strict", is_flag=True, default=None, help="Stop at the first bad input.")
+@click.option("--engine", type=click.Choice(["local", "ray"]), default="local", show_default=True,
+              help="Where the stages run: this process, or Ray (needs the 'ray' extra).")
+@click.option("--address", help="With --engine ray: the cluster to join (e.g. auto, ray://head:10001); "
+                                "by default a local Ray is started.")
 @click.option("--progress/--no-progress", default=True, help="Show progress bars on stderr.")
 @_reports_errors
 def run_command(pipeline_file: Path, inputs: tuple[str, ...], output: str | None, base: Path | None,
-                strict: bool | None, progress: bool) -> None:
+                strict: bool | None, engine: str, address: str | None, progress: bool) -> None:
     """Run a pipeline and publish its snapshot."""
-    from corpus.engines.local import run
     from corpus.pipeline import load_pipeline
     from corpus.readers import warn_reject
 
     pipeline = load_pipeline(pipeline_file).with_overrides(list(inputs), output, strict)
-    result = run(pipeline, base=base, progress=progress, on_reject=warn_reject)
+    if engine == "ray":
+        try:
+            from corpus.engines.ray import run as run_on_ray
+        except ImportError as err:
+            raise click.ClickException(
+                f"--engine ray needs Ray: pip install 'corpus[ray]' (or .venv/bin/pip install -e '.[ray]'); {err}"
+            ) from err
+        result = run_on_ray(pipeline, base=base, progress=progress, on_reject=warn_reject, address=address)
+    else:
+        if address is not None:
+            raise click.UsageError("--address goes with --engine ray")
+        from corpus.engines.local import run
+
+        result = run(pipeline, base=base, progress=progress, on_reject=warn_reject)
     click.echo(result.summary(), err=True)
 
 
