@@ -1,0 +1,649 @@
+"""Run a pipeline on Ray Data: the stages of :mod:`corpus.engines.local`, the same snapshot bytes.
+
+``run(pipeline, address=...)`` connects to a Ray cluster (``"auto"``, ``"ray://host:10001"``)
+or, without an address, starts a local Ray on this machine (no dashboard, no usage
+stats: nothing leaves the machine). Every stage calls the function the local
+engine calls; only where it runs differs. Order never depends on scheduling:
+every row carries an input-order key, ``order = file index * 2**32 + item index``
+(an item is a document or a reject of that file, in the order the reader met
+them), and every stage whose result depends on order sorts by it.
+
+Stage by stage, and what each holds in memory (N documents; the driver is the
+process that calls :func:`run`):
+
+1. **list** (driver): the input files (``readers`` walk), and the walk's rejects.
+   Driver: the file list.
+2. **read** (map over files): ``readers.read`` on one file, plus its size and
+   sha256 for the manifest. Workers: one file's documents.
+   Duplicate ids across files are found by a group-by on id; if there are any,
+   the read stage runs again as one task over every input, in order, because
+   which copy wins and the reject's text depend on the global order.
+3. **clean** (map over batches): ``Cleaner.clean``. Workers: one batch.
+4. **learned boilerplate** (only if enabled): per-(source, line key) document
+   counts as a map + group-by sum; lines common to many sources as a group-by on
+   key; the "different articles" check of :mod:`corpus.clean.learned` as a
+   group-by on candidate line, each group holding, for every document with that
+   line, its article line keys (its lines minus its source's candidates), sorted
+   by order so that the check stops where the local one stops. Driver: the
+   candidate lines and per-source document counts (small). Then strip (map).
+5. **dedup**: token exact keys and MinHash signatures (map over batches, the
+   same :func:`~corpus.dedup.deduplicator.sign_tokens`); exact duplicates as a
+   group-by on key (the first in order represents the group); LSH banding as a
+   group-by on (band, bucket) over the representatives, each bucket verifying its
+   own pairs (so each band row carries its signature: bands x 4 x num_perm bytes
+   per document are shuffled); connected components by union-find on the driver
+   over the edges only (exact-duplicate and verified pairs: two ints each, and
+   the nodes they touch); clusters resolved by a group-by on component root
+   (the same :func:`~corpus.dedup.deduplicator.resolve_cluster`), singletons by
+   a map. Driver: the edges, an ``order -> root`` table of the clustered
+   documents (16 bytes each, broadcast to the workers), and every signature
+   (num_perm x 4 bytes per document), which the snapshot stores.
+6. **story**: salient-term counts of the kept documents (map); the TF-IDF
+   similarity over them on the driver, as local. Driver: the kept documents'
+   term counts.
+7. **snapshot** (driver): ``write_snapshot`` as local, streaming the kept
+   documents from a distributed sort by order; clusters records and rejects are
+   collected (one small record each).
+
+Incremental runs (``base``) are not supported by this engine yet; strict mode is:
+the earliest bad input by order raises, as it would locally. ``on_reject`` is
+called on the driver once every reject is known, in the snapshot's order.
+Workers must import the same ``corpus`` (install it on every node).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import pickle
+from collections import Counter
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from corpus.clean import Cleaner, CleaningError
+from corpus.clean.learned import (
+    ANY_SOURCE,
+    LearnedBoilerplate,
+    _ArticleLines,  # the "different articles" check itself, so both engines decide alike
+    line_key,
+)
+from corpus.dedup.clusters import UnionFind
+from corpus.dedup.deduplicator import Merged, Node, Signatures, document_key, resolve_cluster, sign_tokens
+from corpus.dedup.normalize import tokenize
+from corpus.dedup.shingles import TokenHasher
+from corpus.dedup.story import stories_from_counts, term_counts
+from corpus.document import Document, Reject
+from corpus.engines.local import RunCounts, RunResult, publish
+from corpus.errors import CorpusError, InputError
+from corpus.pipeline import Pipeline
+from corpus.readers import _walk, read  # _walk: the walk's own rejects, in its order
+from corpus.snapshot import describe_inputs
+
+#: An item's index within its file takes the low 32 bits of its order key.
+ITEM_BITS = 32
+#: Rows per block the clean and dedup stages aim for (a block is one task's work).
+ROWS_PER_BLOCK = 500
+
+# The order in which local emits rejects: read and clean rejects as they happen, then learned.
+_STAGE_RANK = {"read": 0, "clean": 0, "learned": 1}
+
+
+def run(
+    pipeline: Pipeline,
+    *,
+    base: str | Path | None = None,
+    progress: bool = False,
+    on_reject: Callable[[Reject], None] | None = None,
+    address: str | None = None,
+) -> RunResult:
+    """Run ``pipeline`` on Ray and publish its snapshot, byte-identical to :func:`corpus.engines.local.run`.
+
+    ``address``: an existing cluster (``"auto"``, ``"ray://head:10001"``); without
+    it, a Ray already initialised in this process is used, else a local one is
+    started (and stopped afterwards).
+    """
+    if not pipeline.input.paths:
+        raise CorpusError(f"{pipeline.source or 'pipeline'}: no inputs; list them in [input] paths or pass --input")
+    if base is not None:
+        raise CorpusError("incremental runs (--base) are not supported by the ray engine yet; use --engine local")
+    with _ray_session(address, progress):
+        return _Run(pipeline).execute(on_reject)
+
+
+@contextlib.contextmanager
+def _ray_session(address: str | None, progress: bool) -> Iterator[None]:
+    """Connect to (or start) Ray, and set Ray Data up for this run; undo both afterwards."""
+    os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
+    try:
+        import ray
+    except ImportError as err:
+        raise CorpusError("the ray engine needs Ray: pip install 'corpus[ray]'") from err
+    from ray.data.context import DataContext, ShuffleStrategy
+
+    started = not ray.is_initialized()
+    if started:
+        ray.init(address=address, include_dashboard=False, log_to_driver=progress,
+                 logging_level=logging.INFO if progress else logging.WARNING)
+    ctx = DataContext.get_current()
+    saved = (ctx.enable_progress_bars, ctx.shuffle_strategy)
+    data_log = logging.getLogger("ray.data")
+    saved_level = data_log.level
+    # The pull-based sort shuffle starts in a fraction of a second; the hash shuffle's
+    # aggregator actors take seconds per group-by, which dominates a run of this size.
+    ctx.shuffle_strategy = ShuffleStrategy.SORT_SHUFFLE_PULL_BASED
+    ctx.enable_progress_bars = progress
+    if not progress:
+        data_log.setLevel(logging.WARNING)
+    try:
+        yield
+    finally:
+        ctx.enable_progress_bars, ctx.shuffle_strategy = saved
+        data_log.setLevel(saved_level)
+        if started:
+            ray.shutdown()
+
+
+# --------------------------------------------------------------------------- rows
+# Every dataset holds pyarrow tables. A document or reject travels pickled in a
+# ``blob`` column: its metadata is free-form JSON that no fixed schema fits.
+
+
+def _order(file: int, item: int) -> int:
+    return (file << ITEM_BITS) | item
+
+
+def _table(columns: dict[str, tuple[Any, list[Any]]]) -> Any:
+    import pyarrow as pa
+
+    return pa.table({name: pa.array(values, type=kind) for name, (kind, values) in columns.items()})
+
+
+def _doc_rows(orders: list[int], kinds: list[str], blobs: list[bytes], ids: list[str | None],
+              sources: list[str | None]) -> Any:
+    import pyarrow as pa
+
+    return _table({"order": (pa.int64(), orders), "kind": (pa.string(), kinds), "blob": (pa.binary(), blobs),
+                   "id": (pa.string(), ids), "source": (pa.string(), sources)})
+
+
+def _error_blob(err: CorpusError) -> bytes:
+    """An error as plain data: ``InputError`` does not survive pickling (its arguments are not its ``args``)."""
+    if isinstance(err, InputError):
+        return pickle.dumps(("input", err.path, err.reason, err.line))
+    return pickle.dumps(("other", type(err), str(err)))
+
+
+def _raise(blob: bytes) -> None:
+    kind, *rest = pickle.loads(blob)
+    if kind == "input":
+        raise InputError(*rest)
+    cls, message = rest
+    raise cls(message)
+
+
+class _Items:
+    """A file's items in the order the reader meets them, as rows."""
+
+    def __init__(self, file: int) -> None:
+        self.file = file
+        self.columns: tuple[list[Any], ...] = ([], [], [], [], [])
+
+    def add(self, kind: str, obj: Any, doc_id: str | None = None, source: str | None = None) -> None:
+        orders, kinds, blobs, ids, sources = self.columns
+        orders.append(_order(self.file, len(orders)))
+        kinds.append(kind)
+        blobs.append(obj if isinstance(obj, bytes) else pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL))
+        ids.append(doc_id)
+        sources.append(source)
+
+    def rows(self) -> Any:
+        return _doc_rows(*self.columns)
+
+
+# --------------------------------------------------------------------------- stage functions (run on workers)
+
+
+def _read_files(batch: Any, pipeline: Pipeline, describe: bool) -> Any:
+    """Read each listed path with ``readers.read``; with ``describe``, add its manifest entry."""
+    import pyarrow as pa
+
+    inp = pipeline.input
+    tables = []
+    for file, paths in zip(batch.column("file").to_pylist(), batch.column("paths").to_pylist()):
+        items = _Items(file)
+        try:
+            for doc in read(paths, format=inp.format, strict=inp.strict, on_reject=lambda r: items.add("reject", r),
+                            exclude=inp.exclude, limits=inp.limits):
+                items.add("doc", doc, doc.id)
+            if describe:
+                items.add("input", describe_inputs(paths)[0])
+        except CorpusError as err:
+            items.add("error", _error_blob(err))
+        tables.append(items.rows())
+    return pa.concat_tables(tables)
+
+
+def _clean(batch: Any, pipeline: Pipeline) -> Any:
+    """Clean the batch's documents; a document that cannot be cleaned becomes a reject (or an error, strict)."""
+    cleaner = Cleaner(pipeline.clean)
+    out: tuple[list[Any], ...] = ([], [], [], [], [])
+    for order, kind, blob, doc_id in zip(*(batch.column(c).to_pylist() for c in ("order", "kind", "blob", "id"))):
+        source = None
+        if kind == "doc":
+            doc = pickle.loads(blob)
+            try:
+                doc = cleaner.clean(doc)
+                blob, source = pickle.dumps(doc, protocol=pickle.HIGHEST_PROTOCOL), doc.source or ""
+            except CleaningError as err:
+                if pipeline.input.strict:
+                    kind, blob = "error", _error_blob(CleaningError(f"document {doc.id!r}: {err}"))
+                else:
+                    kind, blob = "reject", pickle.dumps(Reject(stage="clean", reason=str(err), id=doc.id))
+        for column, value in zip(out, (order, kind, blob, doc_id, source)):
+            column.append(value)
+    return _doc_rows(*out)
+
+
+def _doc_line_keys(doc: Document) -> tuple[np.ndarray, dict[int, str]]:
+    """A document's distinct line keys (sorted, as ``LineCounts.add``) and each key's first line."""
+    first: dict[int, str] = {}
+    for line in doc.text.split("\n"):
+        if line.strip():
+            first.setdefault(line_key(line.strip()), line.strip())
+    return np.array(sorted(first), dtype=np.uint64), first
+
+
+def _unsigned(key: int) -> int:
+    """A line key back from the int64 column that holds it (Ray's group-by cannot sum by a uint64 key)."""
+    return key & 0xFFFF_FFFF_FFFF_FFFF
+
+
+def _line_counts(batch: Any) -> Any:
+    """Per (source, line key): how many of the batch's documents hold the line (summed by a group-by)."""
+    import pyarrow as pa
+
+    counts: Counter[tuple[str, int]] = Counter()
+    for source, blob in zip(batch.column("source").to_pylist(), batch.column("blob").to_pylist()):
+        keys, _ = _doc_line_keys(pickle.loads(blob))
+        counts.update((source, int(k)) for k in keys)
+    items = sorted(counts.items())
+    keys = np.array([k for (_, k), _ in items], dtype=np.uint64).view(np.int64)
+    return _table({"source": (pa.string(), [s for (s, _), _ in items]),
+                   "key": (pa.int64(), keys),
+                   "n": (pa.int64(), [n for _, n in items])})
+
+
+def _candidate_rows(batch: Any, own: dict[str, np.ndarray], shared: np.ndarray) -> Any:
+    """For every candidate line a document holds: the document's order and article line keys, or the line's text.
+
+    Groups: ``o <source> <key>`` (a line of one source), ``s <key>`` (across
+    sources), ``t <key>`` (the text of the first line with that key, any source).
+    """
+    import pyarrow as pa
+
+    every = np.union1d(np.concatenate(list(own.values())) if own else np.empty(0, np.uint64), shared)
+    shared_set = set(shared.tolist())
+    own_sets = {source: set(keys.tolist()) for source, keys in own.items()}
+    groups, orders, lines, texts = [], [], [], []
+    empty = np.empty(0, np.uint64)
+
+    def add(group: str, order: int, article: bytes, text: str) -> None:
+        groups.append(group)
+        orders.append(order)
+        lines.append(article)
+        texts.append(text)
+
+    for order, source, blob in zip(*(batch.column(c).to_pylist() for c in ("order", "source", "blob"))):
+        keys, first = _doc_line_keys(pickle.loads(blob))
+        held = np.intersect1d(keys, every, assume_unique=True)
+        if not len(held):
+            continue
+        mine = own_sets.get(source, set())
+        article = np.setdiff1d(keys, own.get(source, empty), assume_unique=True).tobytes()
+        for key in held.tolist():
+            add(f"t {key}", order, b"", first[key])
+            if key in mine:
+                add(f"o {source}\0{key}", order, article, "")
+            if key in shared_set:
+                add(f"s {key}", order, article, "")
+    return _table({"group": (pa.string(), groups), "order": (pa.int64(), orders), "lines": (pa.binary(), lines),
+                   "text": (pa.string(), texts)})
+
+
+def _decide(group: Any, min_documents: int, min_sources: int) -> Any:
+    """One candidate line: whether its documents hold enough different articles; or its first text."""
+    import pyarrow as pa
+
+    rows = sorted(zip(*(group.column(c).to_pylist() for c in ("order", "lines", "text"))))
+    name = group.column("group")[0].as_py()
+    if name.startswith("t "):
+        result, text = True, rows[0][2]
+    else:
+        needed = min_documents if name.startswith("o ") else min_sources
+        doc_keys = [("", np.frombuffer(lines, dtype=np.uint64)) for _, lines, _ in rows]
+        articles = _ArticleLines(doc_keys, {"": set()})
+        result, text = articles.distinct(list(range(len(rows))), needed), ""
+    return _table({"group": (pa.string(), [name]), "learned": (pa.bool_(), [result]), "text": (pa.string(), [text])})
+
+
+def _strip(batch: Any, learned: LearnedBoilerplate) -> Any:
+    """Remove learned lines; a document left without text becomes a ``learned`` reject."""
+    out: tuple[list[Any], ...] = ([], [], [], [], [])
+    for order, blob, doc_id, source in zip(*(batch.column(c).to_pylist() for c in ("order", "blob", "id", "source"))):
+        doc = learned.strip(pickle.loads(blob))
+        if doc.text.strip():
+            kind, blob = "doc", pickle.dumps(doc, protocol=pickle.HIGHEST_PROTOCOL)
+        else:
+            kind = "reject"
+            blob = pickle.dumps(Reject(stage="learned", reason="no text left after removing learned boilerplate", id=doc.id))
+        for column, value in zip(out, (order, kind, blob, doc_id, source)):
+            column.append(value)
+    return _doc_rows(*out)
+
+
+def _sign(batch: Any, pipeline: Pipeline) -> Any:
+    """Exact-duplicate key and MinHash signature of every document of the batch."""
+    import pyarrow as pa
+
+    cfg = pipeline.dedup
+    tokens = [tokenize(pickle.loads(b).text) for b in batch.column("blob").to_pylist()]
+    sigs = sign_tokens(tokens, cfg, TokenHasher()) if tokens else np.empty((0, cfg.num_perm), np.uint32)
+    return batch.append_column("exact", pa.array([document_key(t, u) for t, u in tokens], pa.string())) \
+                .append_column("sig", pa.array([s.tobytes() for s in sigs], pa.binary()))
+
+
+def _exact_group(group: Any) -> Any:
+    """Documents with one exact key: the first in order represents them."""
+    import pyarrow as pa
+
+    rows = sorted(zip(group.column("order").to_pylist(), group.column("sig").to_pylist()))
+    rep = rows[0][0]
+    return _table({"order": (pa.int64(), [o for o, _ in rows]), "rep": (pa.int64(), [rep] * len(rows)),
+                   "sig": (pa.binary(), [s for _, s in rows])})
+
+
+def _bands(batch: Any, bands: int, rows: int) -> Any:
+    """One row per (representative, band): the band's values are the bucket."""
+    import pyarrow as pa
+
+    orders, sigs = batch.column("order").to_pylist(), batch.column("sig").to_pylist()
+    out_band, out_bucket, out_order, out_sig = [], [], [], []
+    for order, sig in zip(orders, sigs):
+        values = np.frombuffer(sig, dtype=np.uint32)
+        for b in range(bands):
+            out_band.append(b), out_order.append(order), out_sig.append(sig)
+            out_bucket.append(values[b * rows:(b + 1) * rows].tobytes())
+    return _table({"band": (pa.int32(), out_band), "bucket": (pa.binary(), out_bucket),
+                   "order": (pa.int64(), out_order), "sig": (pa.binary(), out_sig)})
+
+
+def _verify_bucket(group: Any, threshold: float) -> Any:
+    """Every pair in one LSH bucket whose estimated similarity reaches the threshold (as ``lsh.similar_pairs``)."""
+    import pyarrow as pa
+
+    orders = np.array(group.column("order").to_pylist(), dtype=np.int64)
+    sigs = np.vstack([np.frombuffer(s, dtype=np.uint32) for s in group.column("sig").to_pylist()])
+    left, right = [], []
+    for i in range(1, len(orders)):
+        sims = np.mean(sigs[:i] == sigs[i], axis=1)
+        for j in np.flatnonzero(sims >= threshold):
+            a, b = sorted((int(orders[j]), int(orders[i])))
+            left.append(a), right.append(b)
+    return _table({"a": (pa.int64(), left), "b": (pa.int64(), right)})
+
+
+def _with_root(batch: Any, members: np.ndarray, roots: np.ndarray) -> Any:
+    """The component root (smallest order) of each document, and whether it shares a component.
+
+    ``members`` are the sorted orders of every document in a component of two
+    or more, ``roots`` their roots; a document not among them is alone.
+    """
+    import pyarrow as pa
+
+    orders = np.asarray(batch.column("order").to_numpy(zero_copy_only=False), dtype=np.int64)
+    if len(members):
+        at = np.minimum(np.searchsorted(members, orders), len(members) - 1)
+        clustered = members[at] == orders
+        root = np.where(clustered, roots[at], orders)
+    else:
+        clustered, root = np.zeros(len(orders), dtype=bool), orders
+    return batch.append_column("root", pa.array(root, pa.int64())).append_column("clustered", pa.array(clustered))
+
+
+def _resolve(group: Any, pipeline: Pipeline, alone: bool = False) -> Any:
+    """Each component (a group) or each document (``alone``): the kept document with its copies,
+    the merged ones, the clusters record."""
+    import pyarrow as pa
+
+    hasher = TokenHasher()
+    nodes = [Node(order, doc_id, np.frombuffer(sig, dtype=np.uint32), pickle.loads(blob))
+             for order, doc_id, blob, sig in zip(*(group.column(c).to_pylist() for c in ("order", "id", "blob", "sig")))]
+    kinds, orders, blobs = [], [], []
+
+    def add(kind: str, order: int, obj: Document | Merged | dict[str, Any]) -> None:
+        kinds.append(kind)
+        orders.append(order)
+        blobs.append(pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL))
+
+    for members in ([[n] for n in nodes] if alone else [nodes] if nodes else []):
+        resolved = resolve_cluster(members, pipeline.dedup, hasher)
+        if resolved.kept is not None:
+            add("kept", *resolved.kept)
+        for order, merged in resolved.merged:
+            add("merged", order, merged)
+        if resolved.record is not None:
+            add("record", -1, resolved.record)
+    return _table({"kind": (pa.string(), kinds), "order": (pa.int64(), orders), "blob": (pa.binary(), blobs)})
+
+
+def _terms(batch: Any) -> Any:
+    """The salient-term counts of each kept document (story annotation)."""
+    import pyarrow as pa
+
+    docs = [pickle.loads(b) for b in batch.column("blob").to_pylist()]
+    return _table({"order": (pa.int64(), batch.column("order").to_pylist()), "id": (pa.string(), [d.id for d in docs]),
+                   "terms": (pa.binary(), [pickle.dumps(term_counts(d.text)) for d in docs])})
+
+
+def _set_story(batch: Any, stories: dict[str, str]) -> Any:
+    import pyarrow as pa
+
+    blobs = []
+    for blob in batch.column("blob").to_pylist():
+        doc = pickle.loads(blob)
+        doc.story = stories.get(doc.id)
+        blobs.append(pickle.dumps(doc, protocol=pickle.HIGHEST_PROTOCOL))
+    return batch.set_column(batch.schema.get_field_index("blob"), "blob", pa.array(blobs, pa.binary()))
+
+
+# --------------------------------------------------------------------------- the driver
+
+
+class _Run:
+    """One run on Ray: the datasets of each stage, and the small things the driver keeps."""
+
+    def __init__(self, pipeline: Pipeline) -> None:
+        import ray
+
+        self.ray = ray
+        self.pipeline = pipeline
+        self.cpus = max(1, int(ray.cluster_resources().get("CPU", 1)))
+        self.partitions = max(2, 2 * self.cpus)
+
+    def _map(self, ds: Any, fn: Callable[..., Any], **kwargs: Any) -> Any:
+        return ds.map_batches(fn, batch_format="pyarrow", fn_kwargs=kwargs or None, zero_copy_batch=True)
+
+    def _groups(self, ds: Any, key: str | list[str], fn: Callable[..., Any], **kwargs: Any) -> Any:
+        return ds.groupby(key, num_partitions=self.partitions).map_groups(
+            fn, batch_format="pyarrow", fn_kwargs=kwargs or None)
+
+    def _blocks(self, ds: Any, rows: int) -> Any:
+        return ds.repartition(max(2 * self.cpus, rows // ROWS_PER_BLOCK, 1))
+
+    def execute(self, on_reject: Callable[[Reject], None] | None) -> RunResult:
+        ray, pipeline, inp = self.ray, self.pipeline, self.pipeline.input
+        # 1. list: the files, and the walk's own rejects, each at its place in the walk.
+        shards: list[dict[str, Any]] = []
+        walk_rejects: list[tuple[int, Reject]] = []
+
+        errors: list[tuple[int, bytes]] = []
+
+        def walk_reject(reason: str, path: str | None, line: int | None = None, doc_id: str | None = None) -> None:
+            order = _order(len(shards) + len(walk_rejects) + len(errors), 0)
+            if inp.strict:
+                errors.append((order, _error_blob(InputError(path or "<input>", reason, line))))
+            else:
+                walk_rejects.append((order, Reject(stage="read", reason=reason, path=path, line=line, id=doc_id)))
+
+        paths = [inp.paths] if isinstance(inp.paths, (str, Path)) else sorted(inp.paths, key=str)
+        for path in _walk(paths, list(inp.exclude), walk_reject):
+            shards.append({"file": len(shards) + len(walk_rejects) + len(errors), "paths": [str(path)]})
+
+        # 2. read: one task per file; if ids collide across files, once more as one task in order.
+        items = self._map(ray.data.from_items(shards, override_num_blocks=min(len(shards), 8 * self.cpus)), _read_files,
+                          pipeline=pipeline, describe=True).materialize() if shards else None
+        inputs = [] if items is None else [pickle.loads(r["blob"]) for r in
+                                           items.filter(expr="kind == 'input'").sort("order").iter_rows()]
+        if items is not None and self._ids_collide(items):
+            items = self._map(ray.data.from_items([{"file": 0, "paths": [str(p) for p in paths]}]), _read_files,
+                              pipeline=pipeline, describe=False).materialize()
+            walk_rejects, errors = [], []  # the single read walks again, rejects and all
+        rejects: list[tuple[int, int, Reject]] = [(0, o, r) for o, r in walk_rejects]
+        read_count = 0
+        docs = None
+        if items is not None:
+            for row in items.filter(expr="kind == 'reject' or kind == 'error'").iter_rows():
+                self._note(row, rejects, errors)
+            read_count = items.filter(expr="kind == 'doc'").count()
+            docs = self._blocks(items.filter(expr="kind == 'doc'"), read_count)
+        read_rejects = len(rejects)
+
+        # 3. clean.
+        cleaned_count = 0
+        if docs is not None:
+            cleaned = self._map(docs, _clean, pipeline=pipeline).materialize()
+            for row in cleaned.filter(expr="kind != 'doc'").iter_rows():
+                self._note(row, rejects, errors)
+            docs = cleaned.filter(expr="kind == 'doc'").materialize()
+            cleaned_count = docs.count()
+        if errors:  # strict, or an input that cannot be described: the first by order, as local raises it
+            _raise(min(errors)[1])
+
+        # 4. learned boilerplate.
+        learned_rows = self._learn(docs) if docs is not None and pipeline.learned.enabled and cleaned_count else []
+        learned = LearnedBoilerplate.from_report(learned_rows)
+        if docs is not None and learned.lines:
+            stripped = self._map(docs, _strip, learned=learned).materialize()
+            for row in stripped.filter(expr="kind == 'reject'").iter_rows():
+                self._note(row, rejects, errors, rank=_STAGE_RANK["learned"])
+            docs = stripped.filter(expr="kind == 'doc'")
+
+        # 5-6. dedup and story.
+        kept, kept_count, clusters, merged_count, signatures = self._dedup(docs)
+
+        all_rejects = [r for _, _, r in sorted(rejects, key=lambda x: (x[0], x[1]))]
+        if on_reject is not None:
+            for reject in all_rejects:
+                on_reject(reject)
+        this_run = RunCounts(read=read_count, read_rejects=read_rejects, cleaned=cleaned_count, kept=kept_count,
+                             merged=merged_count, rejected=len(all_rejects))
+        # 7. snapshot, as local.
+        return publish(pipeline, kept, clusters, all_rejects, signatures=signatures, learned=learned.report(),
+                       this_run=this_run, inputs=inputs, new_rejects=all_rejects, kept_count=kept_count)
+
+    @staticmethod
+    def _note(row: dict[str, Any], rejects: list[tuple[int, int, Reject]], errors: list[tuple[int, bytes]],
+              rank: int = 0) -> None:
+        if row["kind"] == "error":
+            errors.append((row["order"], row["blob"]))
+        elif row["kind"] == "reject":
+            rejects.append((rank, row["order"], pickle.loads(row["blob"])))
+
+    def _ids_collide(self, items: Any) -> bool:
+        """Whether one id is read from two files (then which copy wins depends on the global order)."""
+        from ray.data.aggregate import Max, Min
+
+        docs = items.filter(expr="kind == 'doc'").select_columns(["id", "order"])
+        spans = docs.groupby("id", num_partitions=self.partitions).aggregate(Min("order"), Max("order"))
+        return spans.filter(lambda r: (r["max(order)"] >> ITEM_BITS) != (r["min(order)"] >> ITEM_BITS)).count() > 0
+
+    def _learn(self, docs: Any) -> list[dict[str, Any]]:
+        """The learned-lines rows :func:`corpus.clean.learned.learn_boilerplate` gives, computed by group-bys."""
+        from ray.data.aggregate import Count, Sum
+
+        cfg = self.pipeline.learned
+        per_source = {r["source"]: r["count()"] for r in docs.groupby("source").count().iter_rows()}
+        counts = docs.select_columns(["source", "blob"]).map_batches(_line_counts, batch_format="pyarrow") \
+            .groupby(["source", "key"], num_partitions=self.partitions).sum("n").materialize()
+        floors = {s: max(cfg.min_documents, cfg.min_share * n) for s, n in per_source.items()}
+        own_counts: dict[str, dict[int, int]] = {}
+        for row in counts.filter(lambda r: r["sum(n)"] >= floors[r["source"]]).iter_rows():
+            own_counts.setdefault(row["source"], {})[_unsigned(row["key"])] = row["sum(n)"]
+        across = counts.groupby("key", num_partitions=self.partitions).aggregate(Count(), Sum("sum(n)"))
+        shared = {_unsigned(r["key"]): r["sum(sum(n))"] for r in across.iter_rows() if r["count()"] >= cfg.min_sources}
+        if not own_counts and not shared:
+            return []
+        own = {s: np.array(sorted(k), dtype=np.uint64) for s, k in own_counts.items()}
+        candidates = self._map(docs, _candidate_rows, own=own, shared=np.array(sorted(shared), dtype=np.uint64))
+        decided = self._groups(candidates, "group", _decide, min_documents=cfg.min_documents,
+                               min_sources=cfg.min_sources)
+        lines: dict[str, dict[int, int]] = {}
+        text_of: dict[int, str] = {}
+        for row in decided.iter_rows():
+            kind, _, rest = row["group"].partition(" ")
+            if kind == "t":
+                text_of[int(rest)] = row["text"]
+            elif row["learned"] and kind == "o":
+                source, _, key = rest.rpartition("\0")
+                lines.setdefault(source, {})[int(key)] = own_counts[source][int(key)]
+            elif row["learned"]:
+                lines.setdefault(ANY_SOURCE, {})[int(rest)] = shared[int(rest)]
+        return LearnedBoilerplate(lines, text_of).report()
+
+    def _dedup(self, docs: Any) -> tuple[Iterator[Document], int, list[dict[str, Any]], int, Signatures]:
+        cfg = self.pipeline.dedup
+        params = cfg.signature_params()
+        if docs is None or docs.count() == 0:
+            return iter(()), 0, [], 0, Signatures(ids=[], values=np.empty((0, cfg.num_perm), np.uint32), params=params)
+        signed = self._map(docs.select_columns(["order", "blob", "id"]), _sign, pipeline=self.pipeline).materialize()
+        # Every signature, in order, for the snapshot.
+        keyed = sorted((r["order"], r["id"], r["sig"]) for r in signed.select_columns(["order", "id", "sig"]).iter_rows())
+        signatures = Signatures(ids=[i for _, i, _ in keyed],
+                                values=np.vstack([np.frombuffer(s, dtype=np.uint32) for _, _, s in keyed]),
+                                params=params)
+        del keyed
+        # Exact duplicates, then LSH over the representatives.
+        exact = self._groups(signed.select_columns(["order", "exact", "sig"]), "exact", _exact_group).materialize()
+        edges = [(r["rep"], r["order"]) for r in exact.filter(expr="order != rep").select_columns(["order", "rep"]).iter_rows()]
+        bands, rows = cfg.band_params()
+        banded = self._map(exact.filter(expr="order == rep").select_columns(["order", "sig"]), _bands,
+                           bands=bands, rows=rows)
+        pairs = self._groups(banded, ["band", "bucket"], _verify_bucket, threshold=float(cfg.threshold))
+        edges += [(r["a"], r["b"]) for r in pairs.iter_rows()]
+        # Components: union-find over the nodes the edges touch.
+        nodes = np.unique(np.array(edges, dtype=np.int64).reshape(-1))
+        uf = UnionFind(len(nodes))
+        for a, b in edges:
+            uf.union(int(np.searchsorted(nodes, a)), int(np.searchsorted(nodes, b)))
+        roots = nodes[np.array([uf.find(k) for k in range(len(nodes))], dtype=np.int64)] if len(nodes) else nodes
+        rooted = self._map(signed.select_columns(["order", "id", "blob", "sig"]), _with_root, members=nodes,
+                           roots=roots).materialize()
+        grouped = self._groups(rooted.filter(expr="clustered"), "root", _resolve, pipeline=self.pipeline)
+        alone = self._map(rooted.filter(expr="not clustered"), _resolve, pipeline=self.pipeline, alone=True)
+        resolved = grouped.union(alone).materialize()
+        records = sorted((pickle.loads(r["blob"]) for r in resolved.filter(expr="kind == 'record'").iter_rows()),
+                         key=lambda r: r["cluster"])
+        merged_count = resolved.filter(expr="kind == 'merged'").count()
+        kept = resolved.filter(expr="kind == 'kept'").select_columns(["order", "blob"]).materialize()
+        kept_count = kept.count()
+        if cfg.story and kept_count:
+            terms = sorted((r["order"], r["id"], pickle.loads(r["terms"])) for r in self._map(kept, _terms).iter_rows())
+            ids = [i for _, i, _ in terms]
+            stories = stories_from_counts(ids, [t for _, _, t in terms], float(cfg.story_threshold))
+            kept = self._map(kept, _set_story, stories={i: s for i, s in zip(ids, stories) if s is not None})
+        documents = (pickle.loads(r["blob"]) for r in kept.sort("order").iter_rows())
+        return documents, kept_count, records, merged_count, signatures
