@@ -427,18 +427,66 @@ def write_snapshot(
     learned = _learned_lines(learned_lines)
 
     _check_replaceable(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.parent / f".{out.name}.partial-{os.getpid()}-{secrets.token_hex(4)}"
-    os.mkdir(tmp)
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        _remove_leftovers(out)
+        os.mkdir(tmp)
+    except OSError as exc:
+        raise CorpusError(f"{out}: cannot write a snapshot here ({_os_reason(exc)})") from exc
     try:
         body = _write_contents(tmp, documents, clusters, rejects, manifest, signatures, learned, compression, shard_bytes)
         _write_json(tmp / MANIFEST, body)
         _fsync_dir(tmp)
         _publish(tmp, out)
-    except BaseException:
+    except BaseException as exc:
         shutil.rmtree(tmp, ignore_errors=True)
+        if isinstance(exc, OSError):
+            raise CorpusError(f"{out}: writing the snapshot failed ({_os_reason(exc)}); "
+                              "nothing was published and the partial files were removed") from exc
         raise
     return out
+
+
+def _os_reason(exc: OSError) -> str:
+    """``No space left on device: /out/.snap.partial-1-ab/data-00000.jsonl.gz`` from an OSError."""
+    reason = exc.strerror or str(exc)
+    return f"{reason}: {exc.filename}" if exc.filename else reason
+
+
+_LEFTOVER = re.compile(r"\.(?P<name>.+)\.(partial|old)-(?P<pid>\d+)-[0-9a-f]+")
+
+
+def _remove_leftovers(out: Path) -> None:
+    """Remove what a writer of ``out`` that was killed left behind: ``.NAME.partial-PID-*`` and ``.NAME.old-PID-*``.
+
+    Only directories of processes that are no longer running go; a live
+    writer's are left alone. An ``.old`` directory is a previous snapshot that
+    a writer killed mid-publish had moved aside; it is put back if nothing is
+    published at ``out``, so a crash never loses the last good snapshot.
+    """
+    if not out.parent.is_dir():
+        return
+    for entry in sorted(out.parent.iterdir()):
+        match = _LEFTOVER.fullmatch(entry.name)
+        if match is None or match.group("name") != out.name or _running(int(match.group("pid"))):
+            continue
+        if ".old-" in entry.name and not out.exists() and (entry / MANIFEST).is_file():
+            os.rename(entry, out)
+        else:
+            shutil.rmtree(entry, ignore_errors=True)
+
+
+def _running(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # another user's process
+    return True
 
 
 def _write_contents(
@@ -690,7 +738,8 @@ def _publish(tmp: Path, out: Path) -> None:
         raise
     _fsync_dir(out.parent)
     if old is not None:
-        shutil.rmtree(old)
+        # Published already: a failure here only leaves a hidden leftover, swept by the next write.
+        shutil.rmtree(old, ignore_errors=True)
 
 
 # --------------------------------------------------------------------------- reading
