@@ -8,6 +8,7 @@ same documents always give the same bytes.
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import json
 from collections.abc import Iterable
@@ -15,6 +16,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from corpus.document import Document, Reject
+from corpus.errors import CorpusError
 
 ZSTD_LEVEL = 10
 
@@ -48,11 +50,21 @@ class _GzipOwningFile(gzip.GzipFile):
 
 
 def write_jsonl(records: Iterable[Document | Reject | dict[str, Any]], path: str | Path) -> int:
-    """Write documents, rejects or plain dicts to ``path``; return how many were written."""
+    """Write documents, rejects or plain dicts to ``path``; return how many were written.
+
+    A write that fails (a full disk, no permission) raises :class:`CorpusError`
+    naming ``path``, and a regular file left half-written there is removed.
+    """
     count = 0
-    with open_output(path) as out:
-        for record in records:
-            obj = record if isinstance(record, dict) else record.to_json()
-            out.write(dumps(obj).encode("utf-8") + b"\n")
-            count += 1
+    try:
+        with open_output(path) as out:
+            for record in records:
+                obj = record if isinstance(record, dict) else record.to_json()
+                out.write(dumps(obj).encode("utf-8") + b"\n")
+                count += 1
+    except OSError as err:
+        if Path(path).is_file():
+            with contextlib.suppress(OSError):
+                Path(path).unlink()
+        raise CorpusError(f"{path}: cannot write ({err.strerror or err}); no output was kept") from err
     return count
