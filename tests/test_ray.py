@@ -1,0 +1,125 @@
+"""The Ray engine writes the same snapshot bytes as the local engine.
+
+Needs the ``ray`` extra (``pip install -e '.[ray]'``); without it these tests are
+skipped, except the one that checks ``import corpus`` never imports Ray. A local
+Ray on 2 CPUs is started once for the module and shut down after it.
+"""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bench.generate import generate
+from conftest import ROOT
+from corpus.engines import local
+from corpus.errors import CorpusError, InputError
+from corpus.pipeline import load_pipeline, pipeline_from_dict
+
+PIPELINE = ROOT / "pipelines" / "case_reporting.toml"
+# Ray Data copies its own context and warns about its own deprecated fields.
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning:ray.data.context")
+
+
+def test_import_corpus_does_not_import_ray():
+    code = "import corpus, corpus.engines.local, corpus.engines.ray, sys; assert 'ray' not in sys.modules, 'ray imported'"
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)
+
+
+@pytest.fixture(scope="module")
+def ray_engine():
+    ray = pytest.importorskip("ray", reason="the ray extra is not installed: pip install -e '.[ray]'")
+    os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, logging_level="ERROR")
+    from corpus.engines import ray as engine
+
+    yield engine
+    ray.shutdown()
+
+
+def files_of(snapshot: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(snapshot.iterdir())}
+
+
+def assert_same_snapshot(pipeline, tmp_path, engine):
+    """Run ``pipeline`` on both engines; every file of the two snapshots must be the same bytes."""
+    expected = local.run(pipeline.with_overrides(output=str(tmp_path / "local")))
+    got = engine.run(pipeline.with_overrides(output=str(tmp_path / "ray")))
+    assert got.counts == expected.counts
+    assert got.rejects == expected.rejects
+    want, have = files_of(tmp_path / "local"), files_of(tmp_path / "ray")
+    assert sorted(have) == sorted(want)
+    differ = [name for name in want if have[name] != want[name]]
+    assert not differ, f"files differ between the engines: {differ}"
+    return expected
+
+
+def test_samples_give_the_same_bytes(ray_engine, tmp_path):
+    result = assert_same_snapshot(load_pipeline(PIPELINE), tmp_path, ray_engine)
+    # The samples exercise every stage: a reject, clusters, learned lines.
+    assert result.counts["rejected"] and result.counts["clusters"] and result.counts["learned_lines"]
+
+
+def test_a_generated_corpus_gives_the_same_bytes(ray_engine, tmp_path):
+    """2,000 syndicated copies over four JSONL files: exact and near duplicates, site chrome, HTML pages."""
+    records, _ = generate(2000, seed=7)
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    for k in range(4):
+        with open(raw / f"part-{k}.jsonl", "w", encoding="utf-8") as f:
+            f.writelines(json.dumps(r, ensure_ascii=False) + "\n" for r in records[k::4])
+    pipeline = pipeline_from_dict({"input": {"paths": [str(raw)]}})
+    result = assert_same_snapshot(pipeline, tmp_path, ray_engine)
+    assert result.counts["merged"] > 500 and result.counts["learned_lines"] > 0
+
+
+def write_messy_inputs(root: Path) -> Path:
+    """Inputs that exercise every kind of reject, and one id read from two files."""
+    raw = root / "raw"
+    (raw / "feeds").mkdir(parents=True)
+    story = "Hundreds of firearms officers handed in their weapons after a colleague was charged with murder."
+    other = "A council approved new cycle lanes on the high street after a year of consultation with residents."
+    (raw / "a.txt").write_text(story + "\n\nThe Ledger: local news for south London.\n", encoding="utf-8")
+    (raw / "b.txt").write_text(story.upper() + "\n", encoding="utf-8")
+    (raw / "empty.txt").write_text("  \n", encoding="utf-8")
+    (raw / "notes.pdf").write_bytes(b"%PDF-1.4")
+    (raw / "feeds" / "one.jsonl").write_text(
+        json.dumps({"id": "x1", "text": other, "source": "ledger"}) + "\n"
+        + "{not json\n"
+        + json.dumps({"id": "x2", "text": "|"}) + "\n"
+        + json.dumps({"id": "x3", "text": other + " Works start in May.", "source": "ledger"}) + "\n",
+        encoding="utf-8")
+    (raw / "feeds" / "two.jsonl").write_text(
+        json.dumps({"id": "x1", "text": "the same id again, from another file"}) + "\n"
+        + json.dumps({"id": "x4", "text": story + " Officers met on Monday.", "source": "wire"}) + "\n",
+        encoding="utf-8")
+    return raw
+
+
+def test_rejects_and_ids_read_twice_give_the_same_bytes(ray_engine, tmp_path):
+    raw = write_messy_inputs(tmp_path)
+    pipeline = pipeline_from_dict({"input": {"paths": [str(raw), str(tmp_path / "missing")]}})
+    result = assert_same_snapshot(pipeline, tmp_path, ray_engine)
+    reasons = [r.reason for r in result.rejects]
+    assert any("duplicate id 'x1'" in r for r in reasons) and any("no such file" in r for r in reasons)
+    assert {r.stage for r in result.rejects} == {"read", "clean"}
+
+
+def test_strict_stops_at_the_same_input(ray_engine, tmp_path):
+    raw = write_messy_inputs(tmp_path)
+    pipeline = pipeline_from_dict({"input": {"paths": [str(raw)], "strict": True}})
+    with pytest.raises(CorpusError) as expected:
+        local.run(pipeline.with_overrides(output=str(tmp_path / "local")))
+    with pytest.raises(CorpusError) as got:
+        ray_engine.run(pipeline.with_overrides(output=str(tmp_path / "ray")))
+    assert type(got.value) is type(expected.value) is InputError
+    assert str(got.value) == str(expected.value)
+    assert not (tmp_path / "ray").exists()
+
+
+def test_incremental_runs_are_refused_with_a_reason(ray_engine, tmp_path):
+    with pytest.raises(CorpusError, match="--base.*--engine local"):
+        ray_engine.run(load_pipeline(PIPELINE).with_overrides(output=str(tmp_path / "out")), base=tmp_path)
