@@ -28,6 +28,9 @@ def _reports_errors(command: Callable[..., Any]) -> Callable[..., Any]:
             return command(*args, **kwargs)
         except CorpusError as err:
             raise click.ClickException(str(err)) from err
+        except OSError as err:  # a full disk, a read-only or missing directory: one line, not a traceback
+            where = f"{err.filename}: " if err.filename else ""
+            raise click.ClickException(f"{where}{err.strerror or err}") from err
 
     return wrapper
 

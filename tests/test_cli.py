@@ -83,3 +83,11 @@ def test_a_bad_pipeline_is_one_line_not_a_traceback(tmp_path):
 def test_address_needs_the_ray_engine(tmp_path):
     result = invoke("run", PIPELINE, "--address", "auto", "--output", tmp_path / "x", "--no-progress")
     assert result.exit_code == 2 and "--address goes with --engine ray" in result.output
+
+
+def test_an_unwritable_output_is_one_line(tmp_path):
+    (tmp_path / "a-file").write_text("x", encoding="utf-8")
+    (tmp_path / "in.txt").write_text("Officers refused to carry guns.", encoding="utf-8")
+    result = invoke("clean", tmp_path / "in.txt", "-o", tmp_path / "a-file" / "out.jsonl", "--no-progress")
+    assert result.exit_code == 1 and "a-file" in result.output
+    assert "Traceback" not in result.output
