@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 from corpus.clean.boilerplate import BUILTIN_RULES, Rule, load_rules, strip_boilerplate
-from corpus.clean.encoding import repair_encoding
+from corpus.clean.encoding import has_utf8_mojibake, repair_encoding
 from corpus.clean.html import ExtractionError, extract_article
 from corpus.clean.normalize import normalize_text
 from corpus.document import Document, Reject
@@ -94,10 +94,11 @@ class Cleaner:
         if doc.metadata.get("format") == "html":
             if not cfg.extract_html:
                 return doc
-            # Repair the page before extracting: lxml drops the invisible C1 control
-            # characters that mojibake leaves (U+009D ends a mis-decoded ”), and
-            # without them ftfy can no longer undo the damage.
-            if cfg.repair_encoding:
+            # Repair a page with mojibake before extracting: lxml drops the invisible C1
+            # control characters it leaves (U+009D ends a mis-decoded ”), and without
+            # them ftfy can no longer undo the damage. Clean pages skip this (the costly
+            # part of cleaning a page); their extracted text is repaired below anyway.
+            if cfg.repair_encoding and has_utf8_mojibake(doc.text):
                 doc.text = self._repair(doc, doc.text)
             self._extract(doc)
         text = self._repair(doc, doc.text) if cfg.repair_encoding else doc.text
