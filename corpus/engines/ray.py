@@ -57,19 +57,20 @@ import contextlib
 import logging
 import os
 import pickle
-from collections import Counter
+import sys
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from corpus.clean import Cleaner, CleaningError
+from corpus.clean import Cleaner
 from corpus.clean.learned import (
     ANY_SOURCE,
     LearnedBoilerplate,
+    LineCounts,
     _ArticleLines,  # the "different articles" check itself, so both engines decide alike
-    line_key,
 )
 from corpus.dedup.clusters import UnionFind
 from corpus.dedup.deduplicator import Merged, Node, Signatures, document_key, resolve_cluster, sign_tokens
@@ -111,7 +112,7 @@ def run(
     if base is not None:
         raise CorpusError("incremental runs (--base) are not supported by the ray engine yet; use --engine local")
     with _ray_session(address, progress):
-        return _Run(pipeline).execute(on_reject)
+        return _Run(pipeline, progress).execute(on_reject)
 
 
 @contextlib.contextmanager
@@ -127,7 +128,7 @@ def _ray_session(address: str | None, progress: bool) -> Iterator[None]:
     started = not ray.is_initialized()
     if started:
         ray.init(address=address, include_dashboard=False, log_to_driver=progress,
-                 logging_level=logging.INFO if progress else logging.WARNING)
+                 logging_level=logging.INFO if progress else logging.ERROR)
     ctx = DataContext.get_current()
     saved = (ctx.enable_progress_bars, ctx.shuffle_strategy)
     data_log = logging.getLogger("ray.data")
@@ -137,7 +138,7 @@ def _ray_session(address: str | None, progress: bool) -> Iterator[None]:
     ctx.shuffle_strategy = ShuffleStrategy.SORT_SHUFFLE_PULL_BASED
     ctx.enable_progress_bars = progress
     if not progress:
-        data_log.setLevel(logging.WARNING)
+        data_log.setLevel(logging.ERROR)
     try:
         yield
     finally:
@@ -228,33 +229,32 @@ def _read_files(batch: Any, pipeline: Pipeline, describe: bool) -> Any:
 
 
 def _clean(batch: Any, pipeline: Pipeline) -> Any:
-    """Clean the batch's documents; a document that cannot be cleaned becomes a reject (or an error, strict)."""
+    """Clean the batch's documents with ``Cleaner.run``: a document becomes a cleaned one, a reject, or (strict) an error."""
     cleaner = Cleaner(pipeline.clean)
     out: tuple[list[Any], ...] = ([], [], [], [], [])
     for order, kind, blob, doc_id in zip(*(batch.column(c).to_pylist() for c in ("order", "kind", "blob", "id"))):
         source = None
         if kind == "doc":
-            doc = pickle.loads(blob)
+            rejects: list[Reject] = []
             try:
-                doc = cleaner.clean(doc)
-                blob, source = pickle.dumps(doc, protocol=pickle.HIGHEST_PROTOCOL), doc.source or ""
-            except CleaningError as err:
-                if pipeline.input.strict:
-                    kind, blob = "error", _error_blob(CleaningError(f"document {doc.id!r}: {err}"))
+                cleaned = list(cleaner.run([pickle.loads(blob)], on_reject=rejects.append, strict=pipeline.input.strict))
+            except CorpusError as err:
+                kind, blob = "error", _error_blob(err)
+            else:
+                if cleaned:
+                    blob, source = pickle.dumps(cleaned[0], protocol=pickle.HIGHEST_PROTOCOL), cleaned[0].source or ""
                 else:
-                    kind, blob = "reject", pickle.dumps(Reject(stage="clean", reason=str(err), id=doc.id))
+                    kind, blob = "reject", pickle.dumps(rejects[0])
         for column, value in zip(out, (order, kind, blob, doc_id, source)):
             column.append(value)
     return _doc_rows(*out)
 
 
 def _doc_line_keys(doc: Document) -> tuple[np.ndarray, dict[int, str]]:
-    """A document's distinct line keys (sorted, as ``LineCounts.add``) and each key's first line."""
-    first: dict[int, str] = {}
-    for line in doc.text.split("\n"):
-        if line.strip():
-            first.setdefault(line_key(line.strip()), line.strip())
-    return np.array(sorted(first), dtype=np.uint64), first
+    """A document's distinct line keys (sorted) and each key's first line, as ``LineCounts.add`` sees them."""
+    counts = LineCounts()
+    counts.add(doc)
+    return counts.doc_keys[0][1], counts.text_of
 
 
 def _unsigned(key: int) -> int:
@@ -262,15 +262,34 @@ def _unsigned(key: int) -> int:
     return key & 0xFFFF_FFFF_FFFF_FFFF
 
 
+def _kind(*kinds: str) -> Any:
+    """A filter on the ``kind`` column."""
+    from ray.data.expressions import col
+
+    return col("kind").is_in(list(kinds))
+
+
+def _across_files(batch: Any) -> Any:
+    """The ids (rows of a min/max order aggregation) read from more than one file."""
+    lo = batch.column("min(order)").to_numpy() >> ITEM_BITS
+    hi = batch.column("max(order)").to_numpy() >> ITEM_BITS
+    return batch.filter(lo != hi)
+
+
+def _at_least(batch: Any, floors: dict[str, float]) -> Any:
+    """The (source, key) counts that reach their source's floor (``learn_boilerplate``'s ``own``)."""
+    floor = np.array([floors[s] for s in batch.column("source").to_pylist()], dtype=np.float64)
+    return batch.filter(batch.column("sum(n)").to_numpy() >= floor)
+
+
 def _line_counts(batch: Any) -> Any:
     """Per (source, line key): how many of the batch's documents hold the line (summed by a group-by)."""
     import pyarrow as pa
 
-    counts: Counter[tuple[str, int]] = Counter()
-    for source, blob in zip(batch.column("source").to_pylist(), batch.column("blob").to_pylist()):
-        keys, _ = _doc_line_keys(pickle.loads(blob))
-        counts.update((source, int(k)) for k in keys)
-    items = sorted(counts.items())
+    seen = LineCounts()
+    for blob in batch.column("blob").to_pylist():
+        seen.add(pickle.loads(blob))
+    items = sorted(((source, key), n) for source, keys in seen.per_source.items() for key, n in keys.items())
     keys = np.array([k for (_, k), _ in items], dtype=np.uint64).view(np.int64)
     return _table({"source": (pa.string(), [s for (s, _), _ in items]),
                    "key": (pa.int64(), keys),
@@ -371,14 +390,10 @@ def _bands(batch: Any, bands: int, rows: int) -> Any:
     import pyarrow as pa
 
     orders, sigs = batch.column("order").to_pylist(), batch.column("sig").to_pylist()
-    out_band, out_bucket, out_order, out_sig = [], [], [], []
-    for order, sig in zip(orders, sigs):
-        values = np.frombuffer(sig, dtype=np.uint32)
-        for b in range(bands):
-            out_band.append(b), out_order.append(order), out_sig.append(sig)
-            out_bucket.append(values[b * rows:(b + 1) * rows].tobytes())
-    return _table({"band": (pa.int32(), out_band), "bucket": (pa.binary(), out_bucket),
-                   "order": (pa.int64(), out_order), "sig": (pa.binary(), out_sig)})
+    buckets = [np.frombuffer(sig, dtype=np.uint32)[b * rows:(b + 1) * rows].tobytes()
+               for sig in sigs for b in range(bands)]
+    return _table({"band": (pa.int32(), list(range(bands)) * len(orders)), "bucket": (pa.binary(), buckets),
+                   "order": (pa.int64(), np.repeat(orders, bands)), "sig": (pa.binary(), [sig for sig in sigs for _ in range(bands)])})
 
 
 def _verify_bucket(group: Any, threshold: float) -> Any:
@@ -387,22 +402,24 @@ def _verify_bucket(group: Any, threshold: float) -> Any:
 
     orders = np.array(group.column("order").to_pylist(), dtype=np.int64)
     sigs = np.vstack([np.frombuffer(s, dtype=np.uint32) for s in group.column("sig").to_pylist()])
-    left, right = [], []
+    pairs = []
     for i in range(1, len(orders)):
         sims = np.mean(sigs[:i] == sigs[i], axis=1)
-        for j in np.flatnonzero(sims >= threshold):
-            a, b = sorted((int(orders[j]), int(orders[i])))
-            left.append(a), right.append(b)
-    return _table({"a": (pa.int64(), left), "b": (pa.int64(), right)})
+        pairs.extend(sorted((int(orders[j]), int(orders[i]))) for j in np.flatnonzero(sims >= threshold))
+    return _table({"a": (pa.int64(), [a for a, _ in pairs]), "b": (pa.int64(), [b for _, b in pairs])})
 
 
-def _with_root(batch: Any, members: np.ndarray, roots: np.ndarray) -> Any:
+def _with_root(batch: Any, table: Any) -> Any:
     """The component root (smallest order) of each document, and whether it shares a component.
 
-    ``members`` are the sorted orders of every document in a component of two
-    or more, ``roots`` their roots; a document not among them is alone.
+    ``table`` is an object reference to ``(members, roots)``: the sorted orders of
+    every document in a component of two or more, and their roots (shared by
+    every task on a node, not copied into each); a document not among them is alone.
     """
     import pyarrow as pa
+    import ray
+
+    members, roots = ray.get(table)
 
     orders = np.asarray(batch.column("order").to_numpy(zero_copy_only=False), dtype=np.int64)
     if len(members):
@@ -466,13 +483,22 @@ def _set_story(batch: Any, stories: dict[str, str]) -> Any:
 class _Run:
     """One run on Ray: the datasets of each stage, and the small things the driver keeps."""
 
-    def __init__(self, pipeline: Pipeline) -> None:
+    def __init__(self, pipeline: Pipeline, progress: bool = False) -> None:
         import ray
 
         self.ray = ray
         self.pipeline = pipeline
+        self.progress = progress
+        self._clock = time.perf_counter()
         self.cpus = max(1, int(ray.cluster_resources().get("CPU", 1)))
         self.partitions = max(2, 2 * self.cpus)
+
+    def _done(self, stage: str) -> None:
+        """With ``progress``, how long a stage took, on stderr."""
+        now = time.perf_counter()
+        if self.progress:
+            print(f"corpus: ray: {stage} {now - self._clock:.1f}s", file=sys.stderr)
+        self._clock = now
 
     def _map(self, ds: Any, fn: Callable[..., Any], **kwargs: Any) -> Any:
         return ds.map_batches(fn, batch_format="pyarrow", fn_kwargs=kwargs or None, zero_copy_batch=True)
@@ -503,11 +529,12 @@ class _Run:
         for path in _walk(paths, list(inp.exclude), walk_reject):
             shards.append({"file": len(shards) + len(walk_rejects) + len(errors), "paths": [str(path)]})
 
+        self._done("list")
         # 2. read: one task per file; if ids collide across files, once more as one task in order.
         items = self._map(ray.data.from_items(shards, override_num_blocks=min(len(shards), 8 * self.cpus)), _read_files,
                           pipeline=pipeline, describe=True).materialize() if shards else None
         inputs = [] if items is None else [pickle.loads(r["blob"]) for r in
-                                           items.filter(expr="kind == 'input'").sort("order").iter_rows()]
+                                           items.filter(expr=_kind("input")).sort("order").iter_rows()]
         if items is not None and self._ids_collide(items):
             items = self._map(ray.data.from_items([{"file": 0, "paths": [str(p) for p in paths]}]), _read_files,
                               pipeline=pipeline, describe=False).materialize()
@@ -516,32 +543,35 @@ class _Run:
         read_count = 0
         docs = None
         if items is not None:
-            for row in items.filter(expr="kind == 'reject' or kind == 'error'").iter_rows():
+            for row in items.filter(expr=_kind("reject", "error")).iter_rows():
                 self._note(row, rejects, errors)
-            read_count = items.filter(expr="kind == 'doc'").count()
-            docs = self._blocks(items.filter(expr="kind == 'doc'"), read_count)
+            read_count = items.filter(expr=_kind("doc")).count()
+            docs = self._blocks(items.filter(expr=_kind("doc")), read_count)
         read_rejects = len(rejects)
 
+        self._done("read")
         # 3. clean.
         cleaned_count = 0
         if docs is not None:
             cleaned = self._map(docs, _clean, pipeline=pipeline).materialize()
-            for row in cleaned.filter(expr="kind != 'doc'").iter_rows():
+            for row in cleaned.filter(expr=_kind("reject", "error")).iter_rows():
                 self._note(row, rejects, errors)
-            docs = cleaned.filter(expr="kind == 'doc'").materialize()
+            docs = cleaned.filter(expr=_kind("doc")).materialize()
             cleaned_count = docs.count()
         if errors:  # strict, or an input that cannot be described: the first by order, as local raises it
             _raise(min(errors)[1])
 
+        self._done("clean")
         # 4. learned boilerplate.
         learned_rows = self._learn(docs) if docs is not None and pipeline.learned.enabled and cleaned_count else []
         learned = LearnedBoilerplate.from_report(learned_rows)
         if docs is not None and learned.lines:
             stripped = self._map(docs, _strip, learned=learned).materialize()
-            for row in stripped.filter(expr="kind == 'reject'").iter_rows():
+            for row in stripped.filter(expr=_kind("reject")).iter_rows():
                 self._note(row, rejects, errors, rank=_STAGE_RANK["learned"])
-            docs = stripped.filter(expr="kind == 'doc'")
+            docs = stripped.filter(expr=_kind("doc"))
 
+        self._done("learned")
         # 5-6. dedup and story.
         kept, kept_count, clusters, merged_count, signatures = self._dedup(docs)
 
@@ -552,8 +582,10 @@ class _Run:
         this_run = RunCounts(read=read_count, read_rejects=read_rejects, cleaned=cleaned_count, kept=kept_count,
                              merged=merged_count, rejected=len(all_rejects))
         # 7. snapshot, as local.
-        return publish(pipeline, kept, clusters, all_rejects, signatures=signatures, learned=learned.report(),
+        result = publish(pipeline, kept, clusters, all_rejects, signatures=signatures, learned=learned.report(),
                        this_run=this_run, inputs=inputs, new_rejects=all_rejects, kept_count=kept_count)
+        self._done("snapshot")
+        return result
 
     @staticmethod
     def _note(row: dict[str, Any], rejects: list[tuple[int, int, Reject]], errors: list[tuple[int, bytes]],
@@ -567,9 +599,9 @@ class _Run:
         """Whether one id is read from two files (then which copy wins depends on the global order)."""
         from ray.data.aggregate import Max, Min
 
-        docs = items.filter(expr="kind == 'doc'").select_columns(["id", "order"])
+        docs = items.filter(expr=_kind("doc")).select_columns(["id", "order"])
         spans = docs.groupby("id", num_partitions=self.partitions).aggregate(Min("order"), Max("order"))
-        return spans.filter(lambda r: (r["max(order)"] >> ITEM_BITS) != (r["min(order)"] >> ITEM_BITS)).count() > 0
+        return self._map(spans, _across_files).count() > 0
 
     def _learn(self, docs: Any) -> list[dict[str, Any]]:
         """The learned-lines rows :func:`corpus.clean.learned.learn_boilerplate` gives, computed by group-bys."""
@@ -581,7 +613,7 @@ class _Run:
             .groupby(["source", "key"], num_partitions=self.partitions).sum("n").materialize()
         floors = {s: max(cfg.min_documents, cfg.min_share * n) for s, n in per_source.items()}
         own_counts: dict[str, dict[int, int]] = {}
-        for row in counts.filter(lambda r: r["sum(n)"] >= floors[r["source"]]).iter_rows():
+        for row in self._map(counts, _at_least, floors=floors).iter_rows():
             own_counts.setdefault(row["source"], {})[_unsigned(row["key"])] = row["sum(n)"]
         across = counts.groupby("key", num_partitions=self.partitions).aggregate(Count(), Sum("sum(n)"))
         shared = {_unsigned(r["key"]): r["sum(sum(n))"] for r in across.iter_rows() if r["count()"] >= cfg.min_sources}
@@ -605,6 +637,10 @@ class _Run:
         return LearnedBoilerplate(lines, text_of).report()
 
     def _dedup(self, docs: Any) -> tuple[Iterator[Document], int, list[dict[str, Any]], int, Signatures]:
+        """Stages 5-6: the kept documents (a stream, in order), their count, the clusters records,
+        the number merged, and every signature."""
+        from ray.data.expressions import col
+
         cfg = self.pipeline.dedup
         params = cfg.signature_params()
         if docs is None or docs.count() == 0:
@@ -616,30 +652,33 @@ class _Run:
                                 values=np.vstack([np.frombuffer(s, dtype=np.uint32) for _, _, s in keyed]),
                                 params=params)
         del keyed
+        self._done("signatures")
         # Exact duplicates, then LSH over the representatives.
         exact = self._groups(signed.select_columns(["order", "exact", "sig"]), "exact", _exact_group).materialize()
-        edges = [(r["rep"], r["order"]) for r in exact.filter(expr="order != rep").select_columns(["order", "rep"]).iter_rows()]
+        edges = [(r["rep"], r["order"]) for r in exact.filter(expr=col("order") != col("rep")).select_columns(["order", "rep"]).iter_rows()]
         bands, rows = cfg.band_params()
-        banded = self._map(exact.filter(expr="order == rep").select_columns(["order", "sig"]), _bands,
+        banded = self._map(exact.filter(expr=col("order") == col("rep")).select_columns(["order", "sig"]), _bands,
                            bands=bands, rows=rows)
         pairs = self._groups(banded, ["band", "bucket"], _verify_bucket, threshold=float(cfg.threshold))
         edges += [(r["a"], r["b"]) for r in pairs.iter_rows()]
+        self._done("exact + lsh")
         # Components: union-find over the nodes the edges touch.
         nodes = np.unique(np.array(edges, dtype=np.int64).reshape(-1))
         uf = UnionFind(len(nodes))
         for a, b in edges:
             uf.union(int(np.searchsorted(nodes, a)), int(np.searchsorted(nodes, b)))
         roots = nodes[np.array([uf.find(k) for k in range(len(nodes))], dtype=np.int64)] if len(nodes) else nodes
-        rooted = self._map(signed.select_columns(["order", "id", "blob", "sig"]), _with_root, members=nodes,
-                           roots=roots).materialize()
-        grouped = self._groups(rooted.filter(expr="clustered"), "root", _resolve, pipeline=self.pipeline)
-        alone = self._map(rooted.filter(expr="not clustered"), _resolve, pipeline=self.pipeline, alone=True)
+        table = self.ray.put((nodes, roots))
+        rooted = self._map(signed.select_columns(["order", "id", "blob", "sig"]), _with_root, table=table).materialize()
+        grouped = self._groups(rooted.filter(expr=col("clustered")), "root", _resolve, pipeline=self.pipeline)
+        alone = self._map(rooted.filter(expr=~col("clustered")), _resolve, pipeline=self.pipeline, alone=True)
         resolved = grouped.union(alone).materialize()
-        records = sorted((pickle.loads(r["blob"]) for r in resolved.filter(expr="kind == 'record'").iter_rows()),
+        records = sorted((pickle.loads(r["blob"]) for r in resolved.filter(expr=_kind("record")).iter_rows()),
                          key=lambda r: r["cluster"])
-        merged_count = resolved.filter(expr="kind == 'merged'").count()
-        kept = resolved.filter(expr="kind == 'kept'").select_columns(["order", "blob"]).materialize()
+        merged_count = resolved.filter(expr=_kind("merged")).count()
+        kept = resolved.filter(expr=_kind("kept")).select_columns(["order", "blob"]).materialize()
         kept_count = kept.count()
+        self._done("clusters")
         if cfg.story and kept_count:
             terms = sorted((r["order"], r["id"], pickle.loads(r["terms"])) for r in self._map(kept, _terms).iter_rows())
             ids = [i for _, i, _ in terms]
