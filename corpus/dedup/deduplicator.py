@@ -108,26 +108,36 @@ class DedupResult:
 
     def to_base(self) -> BaseIndex:
         """The base index of the next incremental run: this run plus its own base."""
-        sig = self.signatures
-        ids, values = list(sig.ids), sig.values
-        cluster_of = {m.id: m.kept for m in self.merged}
-        cluster_of.update({d.id: d.id for d in self.kept})
-        kept = {d.id: _member(d, i) for i, d in enumerate(self.kept)}
-        records = {r["cluster"]: r for r in self.clusters}
-        if self.base is not None:
-            old = self.base
-            ids = list(old.signatures.ids) + ids
-            values = np.vstack([old.signatures.values, values])
-            for old_id, old_kept in old.cluster_of.items():
-                cluster_of[old_id] = cluster_of.get(old_kept, old_kept)
-            kept = {**{k: m for k, m in old.kept.items() if cluster_of[k] == k}, **kept}
-            records = {**{r["cluster"]: r for r in old.clusters if cluster_of[r["kept"]] == r["kept"]}, **records}
-        return BaseIndex(
-            signatures=Signatures(ids=ids, values=values, params=sig.params),
-            cluster_of=cluster_of,
-            kept=kept,
-            clusters=[records[k] for k in sorted(records)],
-        )
+        kept = [_member(d, i) for i, d in enumerate(self.kept)]
+        return combined_index(self.signatures, self.merged, kept, self.clusters, self.base)
+
+
+def combined_index(signatures: Signatures, merged: list[Merged], kept: list[Member], clusters: list[dict[str, Any]],
+                   base: BaseIndex | None) -> BaseIndex:
+    """A run's results (``kept``: its kept documents' :class:`Member`, in order) joined to its base's.
+
+    The texts are not needed, so an engine that keeps them elsewhere can build it.
+    """
+    sig = signatures
+    ids, values = list(sig.ids), sig.values
+    cluster_of = {m.id: m.kept for m in merged}
+    cluster_of.update({m.id: m.id for m in kept})
+    members = {m.id: m for m in kept}
+    records = {r["cluster"]: r for r in clusters}
+    if base is not None:
+        old = base
+        ids = list(old.signatures.ids) + ids
+        values = np.vstack([old.signatures.values, values])
+        for old_id, old_kept in old.cluster_of.items():
+            cluster_of[old_id] = cluster_of.get(old_kept, old_kept)
+        members = {**{k: m for k, m in old.kept.items() if cluster_of[k] == k}, **members}
+        records = {**{r["cluster"]: r for r in old.clusters if cluster_of[r["kept"]] == r["kept"]}, **records}
+    return BaseIndex(
+        signatures=Signatures(ids=ids, values=values, params=sig.params),
+        cluster_of=cluster_of,
+        kept=members,
+        clusters=[records[k] for k in sorted(records)],
+    )
 
 
 def _member(doc: Document, order: int) -> Member:
@@ -207,7 +217,7 @@ def resolve_cluster(
     """Keep one member of a connected component by the keep policy; record every copy.
 
     A component that holds a document an earlier run kept keeps it (see the
-    module docstring). ``base_meta`` is ``_base_metadata(base)``, passed in so
+    module docstring). ``base_meta`` is ``base_metadata(base)``, passed in so
     that it is built once per run, not once per cluster.
     """
     cfg = config
@@ -270,8 +280,8 @@ class Deduplicator:
         cfg = self.config
         docs = list(documents)
         base_ids = list(base.signatures.ids) if base is not None else []
-        base_values = self._check_base(base)
-        _check_ids(docs, base_ids)
+        base_values = base_signatures(base, cfg)
+        check_ids([d.id for d in docs], base_ids)
 
         # 1. exact duplicates: one representative (first occurrence) per key.
         token_lists, rep_of, reps = [], [], []
@@ -316,7 +326,7 @@ class Deduplicator:
             uf.union(j if j < m else m + reps[j - m], m + reps[i - m])
 
         node_sigs = np.vstack([base_values, doc_sigs])
-        base_meta = _base_metadata(base)
+        base_meta = base_metadata(base)
         merged: list[tuple[int, Merged]] = []
         records: list[dict[str, Any]] = []
         kept_at: dict[int, Document] = {}
@@ -355,37 +365,39 @@ class Deduplicator:
             base=base,
         )
 
-    def _check_base(self, base: BaseIndex | None) -> np.ndarray:
-        """The base signatures, after checking they were made like this run's."""
-        cfg = self.config
-        if base is None:
-            return np.empty((0, cfg.num_perm), dtype=np.uint32)
-        params = cfg.signature_params()
-        if base.signatures.params != params:
-            raise ConfigError(
-                f"the base index was signed with {base.signatures.params}, this run signs with {params}; "
-                "rebuild the base or use the same dedup options"
-            )
-        values = np.asarray(base.signatures.values)
-        if values.dtype != np.uint32 or values.shape != (len(base.signatures.ids), cfg.num_perm):
-            raise CorpusError(
-                f"the base index signatures have shape {values.shape} and type {values.dtype}; "
-                f"expected ({len(base.signatures.ids)}, {cfg.num_perm}) uint32"
-            )
-        return values
 
 
-def _check_ids(docs: list[Document], base_ids: list[str]) -> None:
+def base_signatures(base: BaseIndex | None, config: DedupConfig) -> np.ndarray:
+    """The base signatures, after checking they were made like this run's."""
+    cfg = config
+    if base is None:
+        return np.empty((0, cfg.num_perm), dtype=np.uint32)
+    params = cfg.signature_params()
+    if base.signatures.params != params:
+        raise ConfigError(
+            f"the base index was signed with {base.signatures.params}, this run signs with {params}; "
+            "rebuild the base or use the same dedup options"
+        )
+    values = np.asarray(base.signatures.values)
+    if values.dtype != np.uint32 or values.shape != (len(base.signatures.ids), cfg.num_perm):
+        raise CorpusError(
+            f"the base index signatures have shape {values.shape} and type {values.dtype}; "
+            f"expected ({len(base.signatures.ids)}, {cfg.num_perm}) uint32"
+        )
+    return values
+
+
+def check_ids(ids: list[str], base_ids: list[str]) -> None:
     """Ids name documents in records and provenance: they must be unique."""
     seen = {id_: -1 for id_ in base_ids}
-    for i, doc in enumerate(docs):
-        if doc.id in seen:
-            where = "the base index" if seen[doc.id] < 0 else f"input document {seen[doc.id]}"
-            raise CorpusError(f"document id {doc.id!r} of input document {i} is already used by {where}; ids must be unique")
-        seen[doc.id] = i
+    for i, doc_id in enumerate(ids):
+        if doc_id in seen:
+            where = "the base index" if seen[doc_id] < 0 else f"input document {seen[doc_id]}"
+            raise CorpusError(f"document id {doc_id!r} of input document {i} is already used by {where}; ids must be unique")
+        seen[doc_id] = i
 
 
-def _base_metadata(base: BaseIndex | None) -> dict[str, dict[str, Any]]:
+def base_metadata(base: BaseIndex | None) -> dict[str, dict[str, Any]]:
     """Source, url and published of every base document the base knows about."""
     if base is None:
         return {}

@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 
 from corpus.clean import Cleaner
 from corpus.clean.learned import LearnedBoilerplate, LineCounts, learn_boilerplate
-from corpus.dedup import BaseIndex, DedupResult, Deduplicator, Signatures
+from corpus.dedup import BaseIndex, Deduplicator, Signatures
 from corpus.dedup.keep import Member
 from corpus.document import Copy, Document, Reject
 from corpus.errors import CorpusError
@@ -101,10 +101,11 @@ def run(
         else:
             rejects(Reject(stage="learned", reason="no text left after removing learned boilerplate", id=doc.id))
 
-    base_index = _base_index(previous) if previous is not None else None
-    result = Deduplicator(pipeline.dedup).run(stripped, progress=progress, base=base_index)
+    base_idx = base_index(previous) if previous is not None else None
+    result = Deduplicator(pipeline.dedup).run(stripped, progress=progress, base=base_idx)
 
-    kept, clusters, all_rejects, signatures = _combine(previous, result, rejects.items)
+    old_docs, clusters, all_rejects, signatures = carry_forward(previous, result.to_base(), rejects.items)
+    kept = old_docs + result.kept
     this_run = RunCounts(read=read_count, read_rejects=rejects.by_stage["read"], cleaned=len(cleaned),
                          kept=len(result.kept), merged=len(result.merged), rejected=len(rejects.items))
     return publish(pipeline, kept, clusters, all_rejects, signatures=signatures, learned=learned.report(),
@@ -187,9 +188,14 @@ def _bar(items: Iterable[T], desc: str, enabled: bool) -> Iterable[T]:
     return tqdm(items, desc=desc, unit="doc", file=sys.stderr, leave=False)
 
 
+def previous_learned(previous: Any) -> list[dict[str, Any]]:
+    """The learned-lines rows of an earlier snapshot (none without one): they stay learned."""
+    return list(previous.manifest.get("learned_lines", [])) if previous is not None else []
+
+
 def _learn(pipeline: Pipeline, cleaned: list[Document], previous: Any) -> LearnedBoilerplate:
     """Learn boilerplate from this run's documents, plus what an earlier snapshot learned."""
-    rows = list(previous.manifest.get("learned_lines", [])) if previous is not None else []
+    rows = previous_learned(previous)
     if pipeline.learned.enabled:
         counts = LineCounts()
         for doc in cleaned:
@@ -198,7 +204,7 @@ def _learn(pipeline: Pipeline, cleaned: list[Document], previous: Any) -> Learne
     return LearnedBoilerplate.from_report(rows)
 
 
-def _base_index(previous: Any) -> BaseIndex:
+def base_index(previous: Any) -> BaseIndex:
     """What incremental dedup needs from an earlier snapshot: signatures and clusters, no texts."""
     stored = previous.signatures()
     if stored is None:
@@ -217,20 +223,21 @@ def _base_index(previous: Any) -> BaseIndex:
                      cluster_of=cluster_of, kept=kept, clusters=clusters)
 
 
-def _combine(previous: Any, result: DedupResult, rejects: list[Reject]) -> tuple[list[Document], list[dict[str, Any]],
-                                                                                list[Reject], Signatures]:
-    """This run's output, with an earlier snapshot's carried forward.
+def carry_forward(previous: Any, whole: BaseIndex, rejects: list[Reject]) -> tuple[list[Document], list[dict[str, Any]],
+                                                                                  list[Reject], Signatures]:
+    """What an earlier snapshot passes on: its documents still kept, then every cluster, reject and signature.
 
-    ``result.to_base()`` holds the clusters and signatures of both runs; an old
-    kept document stays unless a new copy now represents its cluster.
+    ``whole`` (``DedupResult.to_base()``) holds the clusters and signatures of
+    both runs; an old kept document stays unless a new copy now represents its
+    cluster. The old documents come first in the snapshot, this run's kept
+    ones after them.
     """
-    whole = result.to_base()
     if previous is None:
-        return result.kept, whole.clusters, rejects, whole.signatures
+        return [], whole.clusters, rejects, whole.signatures
     still_kept = {doc_id for doc_id, kept in whole.cluster_of.items() if doc_id == kept}
     old_docs = [doc for doc in previous.documents() if doc.id in still_kept]
     _refresh_copies(old_docs, whole.clusters)
-    return old_docs + result.kept, whole.clusters, list(previous.rejects()) + rejects, whole.signatures
+    return old_docs, whole.clusters, list(previous.rejects()) + rejects, whole.signatures
 
 
 def _refresh_copies(docs: list[Document], clusters: list[dict[str, Any]]) -> None:
