@@ -20,6 +20,7 @@ from corpus.errors import CorpusError, InputError
 from corpus.pipeline import load_pipeline, pipeline_from_dict
 
 PIPELINE = ROOT / "pipelines" / "case_reporting.toml"
+INCREMENTAL = ROOT / "tests" / "data" / "incremental"
 # Ray Data copies its own context and warns about its own deprecated fields.
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning:ray.data.context")
 
@@ -120,6 +121,40 @@ def test_strict_stops_at_the_same_input(ray_engine, tmp_path):
     assert not (tmp_path / "ray").exists()
 
 
-def test_incremental_runs_are_refused_with_a_reason(ray_engine, tmp_path):
-    with pytest.raises(CorpusError, match="--base.*--engine local"):
-        ray_engine.run(load_pipeline(PIPELINE).with_overrides(output=str(tmp_path / "out")), base=tmp_path)
+def assert_same_incremental(pipeline, new_inputs, tmp_path, engine):
+    """A base snapshot by the local engine, then a run on ``new_inputs`` against it on both engines."""
+    base = tmp_path / "base"
+    local.run(pipeline.with_overrides(output=str(base)))
+    later = pipeline.with_overrides(inputs=[str(p) for p in new_inputs])
+    expected = local.run(later.with_overrides(output=str(tmp_path / "local")), base=base)
+    got = engine.run(later.with_overrides(output=str(tmp_path / "ray")), base=base)
+    assert got.counts == expected.counts
+    want, have = files_of(tmp_path / "local"), files_of(tmp_path / "ray")
+    assert sorted(have) == sorted(want)
+    assert not [name for name in want if have[name] != want[name]]
+    return expected
+
+
+def test_an_incremental_run_on_the_samples_gives_the_same_bytes(ray_engine, tmp_path):
+    result = assert_same_incremental(load_pipeline(PIPELINE), [INCREMENTAL], tmp_path, ray_engine)
+    assert result.counts["this_run"]["merged"] == 1  # the late copy of seed 003 joins its old cluster
+
+
+def test_an_incremental_run_on_a_generated_corpus_gives_the_same_bytes(ray_engine, tmp_path):
+    """Late copies of old stories join their old clusters; some replace the old kept copy."""
+    records, _ = generate(600, seed=11)
+    (tmp_path / "old").mkdir()
+    (tmp_path / "new").mkdir()
+    for name, part in (("old/a.jsonl", records[:400]), ("new/b.jsonl", records[400:])):
+        with open(tmp_path / name, "w", encoding="utf-8") as f:
+            f.writelines(json.dumps(r, ensure_ascii=False) + "\n" for r in part)
+    pipeline = pipeline_from_dict({"input": {"paths": [str(tmp_path / "old")]}})
+    result = assert_same_incremental(pipeline, [tmp_path / "new"], tmp_path, ray_engine)
+    assert result.counts["this_run"]["merged"] > 50
+
+
+def test_a_base_signed_otherwise_is_refused(ray_engine, tmp_path):
+    local.run(load_pipeline(PIPELINE).with_overrides(output=str(tmp_path / "base")))
+    pipeline = pipeline_from_dict({"input": {"paths": [str(INCREMENTAL)]}, "dedup": {"num_perm": 64}})
+    with pytest.raises(CorpusError, match="the base index was signed with"):
+        ray_engine.run(pipeline.with_overrides(output=str(tmp_path / "ray")), base=tmp_path / "base")

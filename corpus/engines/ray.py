@@ -45,8 +45,13 @@ process that calls :func:`run`):
    documents from a distributed sort by order; clusters records and rejects are
    collected (one small record each).
 
-Incremental runs (``base``) are not supported by this engine yet; strict mode is:
-the earliest bad input by order raises, as it would locally. ``on_reject`` is
+Incremental runs (``base``): the earlier snapshot is loaded on the driver as the
+local engine loads it (its signatures, clusters and kept documents' metadata,
+no texts); its signatures join the LSH buckets (pairs between two of its rows
+are not verified again), its clusters join the union-find, and the components
+that hold a new document are resolved with the base index shared through the
+object store. Its kept documents are streamed into the new snapshot before this
+run's. Strict mode: the earliest bad input by order raises, as it would locally. ``on_reject`` is
 called on the driver once every reject is known, in the snapshot's order.
 Workers must import the same ``corpus`` (install it on every node).
 """
@@ -54,12 +59,14 @@ Workers must import the same ``corpus`` (install it on every node).
 from __future__ import annotations
 
 import contextlib
+import itertools
 import logging
 import os
 import pickle
 import sys
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -73,16 +80,28 @@ from corpus.clean.learned import (
     _ArticleLines,  # the "different articles" check itself, so both engines decide alike
 )
 from corpus.dedup.clusters import UnionFind
-from corpus.dedup.deduplicator import Merged, Node, Signatures, document_key, resolve_cluster, sign_tokens
+from corpus.dedup.deduplicator import (
+    Merged,
+    Node,
+    Signatures,
+    base_metadata,
+    base_signatures,
+    check_ids,
+    combined_index,
+    document_key,
+    resolve_cluster,
+    sign_tokens,
+)
+from corpus.dedup.keep import Member
 from corpus.dedup.normalize import tokenize
 from corpus.dedup.shingles import TokenHasher
 from corpus.dedup.story import stories_from_counts, term_counts
 from corpus.document import Document, Reject
-from corpus.engines.local import RunCounts, RunResult, publish
+from corpus.engines.local import RunCounts, RunResult, base_index, carry_forward, previous_learned, publish
 from corpus.errors import CorpusError, InputError
 from corpus.pipeline import Pipeline
 from corpus.readers import _walk, read  # _walk: the walk's own rejects, in its order
-from corpus.snapshot import describe_inputs
+from corpus.snapshot import Snapshot, describe_inputs, load_snapshot
 
 #: An item's index within its file takes the low 32 bits of its order key.
 ITEM_BITS = 32
@@ -109,10 +128,9 @@ def run(
     """
     if not pipeline.input.paths:
         raise CorpusError(f"{pipeline.source or 'pipeline'}: no inputs; list them in [input] paths or pass --input")
-    if base is not None:
-        raise CorpusError("incremental runs (--base) are not supported by the ray engine yet; use --engine local")
+    previous = load_snapshot(base) if base is not None else None
     with _ray_session(address, progress):
-        return _Run(pipeline, progress).execute(on_reject)
+        return _Run(pipeline, progress, previous, base).execute(on_reject)
 
 
 @contextlib.contextmanager
@@ -404,8 +422,10 @@ def _verify_bucket(group: Any, threshold: float) -> Any:
     sigs = np.vstack([np.frombuffer(s, dtype=np.uint32) for s in group.column("sig").to_pylist()])
     pairs = []
     for i in range(1, len(orders)):
-        sims = np.mean(sigs[:i] == sigs[i], axis=1)
-        pairs.extend(sorted((int(orders[j]), int(orders[i]))) for j in np.flatnonzero(sims >= threshold))
+        similar = np.mean(sigs[:i] == sigs[i], axis=1) >= threshold
+        if orders[i] < 0:  # two rows of the base were clustered by the run that made it
+            similar &= orders[:i] >= 0
+        pairs.extend(sorted((int(orders[j]), int(orders[i]))) for j in np.flatnonzero(similar))
     return _table({"a": (pa.int64(), [a for a, _ in pairs]), "b": (pa.int64(), [b for _, b in pairs])})
 
 
@@ -431,13 +451,16 @@ def _with_root(batch: Any, table: Any) -> Any:
     return batch.append_column("root", pa.array(root, pa.int64())).append_column("clustered", pa.array(clustered))
 
 
-def _resolve(group: Any, pipeline: Pipeline, alone: bool = False) -> Any:
+def _resolve(group: Any, pipeline: Pipeline, alone: bool = False, context: Any = None) -> Any:
     """Each component (a group) or each document (``alone``): the kept document with its copies,
-    the merged ones, the clusters record."""
+    the merged ones, the clusters record. ``context`` refers to ``(base, base_metadata(base))``;
+    a base row has no ``blob``."""
     import pyarrow as pa
+    import ray
 
+    base, base_meta = ray.get(context) if context is not None else (None, None)
     hasher = TokenHasher()
-    nodes = [Node(order, doc_id, np.frombuffer(sig, dtype=np.uint32), pickle.loads(blob))
+    nodes = [Node(order, doc_id, np.frombuffer(sig, dtype=np.uint32), pickle.loads(blob) if blob is not None else None)
              for order, doc_id, blob, sig in zip(*(group.column(c).to_pylist() for c in ("order", "id", "blob", "sig")))]
     kinds, orders, blobs = [], [], []
 
@@ -447,7 +470,7 @@ def _resolve(group: Any, pipeline: Pipeline, alone: bool = False) -> Any:
         blobs.append(pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL))
 
     for members in ([[n] for n in nodes] if alone else [nodes] if nodes else []):
-        resolved = resolve_cluster(members, pipeline.dedup, hasher)
+        resolved = resolve_cluster(members, pipeline.dedup, hasher, base, base_meta)
         if resolved.kept is not None:
             add("kept", *resolved.kept)
         for order, merged in resolved.merged:
@@ -455,6 +478,30 @@ def _resolve(group: Any, pipeline: Pipeline, alone: bool = False) -> Any:
         if resolved.record is not None:
             add("record", -1, resolved.record)
     return _table({"kind": (pa.string(), kinds), "order": (pa.int64(), orders), "blob": (pa.binary(), blobs)})
+
+
+def _member_of(batch: Any) -> Any:
+    """What a base index records of each kept document (a :class:`~corpus.dedup.keep.Member`)."""
+    import pyarrow as pa
+
+    members = []
+    for order, blob in zip(batch.column("order").to_pylist(), batch.column("blob").to_pylist()):
+        doc = pickle.loads(blob)
+        members.append(pickle.dumps(Member(id=doc.id, source=doc.source, url=doc.url, published=doc.published,
+                                           length=len(doc.text), order=order)))
+    return _table({"order": (pa.int64(), batch.column("order").to_pylist()), "member": (pa.binary(), members)})
+
+
+def _sig_rows(orders: np.ndarray, values: np.ndarray, ids: list[str] | None = None) -> Any:
+    """Rows of base signatures: ``order``, ``sig`` and, with ``ids``, ``id`` and an empty ``blob``."""
+    import pyarrow as pa
+
+    columns: dict[str, tuple[Any, list[Any]]] = {"order": (pa.int64(), orders.tolist())}
+    if ids is not None:
+        columns["id"] = (pa.string(), ids)
+        columns["blob"] = (pa.binary(), [None] * len(ids))
+    columns["sig"] = (pa.binary(), [row.tobytes() for row in values])
+    return _table(columns)
 
 
 def _terms(batch: Any) -> Any:
@@ -480,14 +527,32 @@ def _set_story(batch: Any, stories: dict[str, str]) -> Any:
 # --------------------------------------------------------------------------- the driver
 
 
+@dataclass
+class _Found:
+    """What dedup found: this run's kept documents (a stream, in order), the clusters records,
+    this run's signatures; with a base, the merged records and kept members for the combined index."""
+
+    signatures: Signatures
+    kept: Iterator[Document] = field(default_factory=lambda: iter(()))
+    kept_count: int = 0
+    merged_count: int = 0
+    records: list[dict[str, Any]] = field(default_factory=list)
+    merged: list[Merged] = field(default_factory=list)
+    members: list[Member] = field(default_factory=list)
+
+
 class _Run:
     """One run on Ray: the datasets of each stage, and the small things the driver keeps."""
 
-    def __init__(self, pipeline: Pipeline, progress: bool = False) -> None:
+    def __init__(self, pipeline: Pipeline, progress: bool = False, previous: Snapshot | None = None,
+                 base: str | Path | None = None) -> None:
         import ray
 
         self.ray = ray
         self.pipeline = pipeline
+        self.previous = previous
+        self.base_path = base
+        self.base = base_index(previous) if previous is not None else None
         self.progress = progress
         self._clock = time.perf_counter()
         self.cpus = max(1, int(ray.cluster_resources().get("CPU", 1)))
@@ -563,7 +628,9 @@ class _Run:
 
         self._done("clean")
         # 4. learned boilerplate.
-        learned_rows = self._learn(docs) if docs is not None and pipeline.learned.enabled and cleaned_count else []
+        learned_rows = previous_learned(self.previous)
+        if docs is not None and pipeline.learned.enabled and cleaned_count:
+            learned_rows += self._learn(docs)
         learned = LearnedBoilerplate.from_report(learned_rows)
         if docs is not None and learned.lines:
             stripped = self._map(docs, _strip, learned=learned).materialize()
@@ -573,17 +640,22 @@ class _Run:
 
         self._done("learned")
         # 5-6. dedup and story.
-        kept, kept_count, clusters, merged_count, signatures = self._dedup(docs)
+        found = self._dedup(docs)
 
-        all_rejects = [r for _, _, r in sorted(rejects, key=lambda x: (x[0], x[1]))]
+        new_rejects = [r for _, _, r in sorted(rejects, key=lambda x: (x[0], x[1]))]
         if on_reject is not None:
-            for reject in all_rejects:
+            for reject in new_rejects:
                 on_reject(reject)
-        this_run = RunCounts(read=read_count, read_rejects=read_rejects, cleaned=cleaned_count, kept=kept_count,
-                             merged=merged_count, rejected=len(all_rejects))
-        # 7. snapshot, as local.
-        result = publish(pipeline, kept, clusters, all_rejects, signatures=signatures, learned=learned.report(),
-                       this_run=this_run, inputs=inputs, new_rejects=all_rejects, kept_count=kept_count)
+        # Without a base, ``found.merged`` and ``found.members`` are left empty: only the
+        # clusters and signatures of the combined index are used then.
+        whole = combined_index(found.signatures, found.merged, found.members, found.records, self.base)
+        old_docs, clusters, all_rejects, signatures = carry_forward(self.previous, whole, new_rejects)
+        this_run = RunCounts(read=read_count, read_rejects=read_rejects, cleaned=cleaned_count, kept=found.kept_count,
+                             merged=found.merged_count, rejected=len(new_rejects))
+        # 7. snapshot, as local: the base's documents first, then this run's.
+        result = publish(pipeline, itertools.chain(old_docs, found.kept), clusters, all_rejects, signatures=signatures,
+                         learned=learned.report(), this_run=this_run, inputs=inputs, previous=self.previous,
+                         base=self.base_path, new_rejects=new_rejects, kept_count=len(old_docs) + found.kept_count)
         self._done("snapshot")
         return result
 
@@ -636,15 +708,18 @@ class _Run:
                 lines.setdefault(ANY_SOURCE, {})[int(rest)] = shared[int(rest)]
         return LearnedBoilerplate(lines, text_of).report()
 
-    def _dedup(self, docs: Any) -> tuple[Iterator[Document], int, list[dict[str, Any]], int, Signatures]:
-        """Stages 5-6: the kept documents (a stream, in order), their count, the clusters records,
-        the number merged, and every signature."""
+    def _dedup(self, docs: Any) -> _Found:
+        """Stages 5-6 over this run's documents (and the base, if any)."""
         from ray.data.expressions import col
 
         cfg = self.pipeline.dedup
         params = cfg.signature_params()
+        base = self.base
+        base_values = base_signatures(base, cfg)
+        base_ids = list(base.signatures.ids) if base is not None else []
+        m = len(base_ids)
         if docs is None or docs.count() == 0:
-            return iter(()), 0, [], 0, Signatures(ids=[], values=np.empty((0, cfg.num_perm), np.uint32), params=params)
+            return _Found(Signatures(ids=[], values=np.empty((0, cfg.num_perm), np.uint32), params=params))
         signed = self._map(docs.select_columns(["order", "blob", "id"]), _sign, pipeline=self.pipeline).materialize()
         # Every signature, in order, for the snapshot.
         keyed = sorted((r["order"], r["id"], r["sig"]) for r in signed.select_columns(["order", "id", "sig"]).iter_rows())
@@ -652,13 +727,19 @@ class _Run:
                                 values=np.vstack([np.frombuffer(s, dtype=np.uint32) for _, _, s in keyed]),
                                 params=params)
         del keyed
+        check_ids(signatures.ids, base_ids)
         self._done("signatures")
         # Exact duplicates, then LSH over the representatives.
         exact = self._groups(signed.select_columns(["order", "exact", "sig"]), "exact", _exact_group).materialize()
         edges = [(r["rep"], r["order"]) for r in exact.filter(expr=col("order") != col("rep")).select_columns(["order", "rep"]).iter_rows()]
         bands, rows = cfg.band_params()
-        banded = self._map(exact.filter(expr=col("order") == col("rep")).select_columns(["order", "sig"]), _bands,
-                           bands=bands, rows=rows)
+        reps = exact.filter(expr=col("order") == col("rep")).select_columns(["order", "sig"])
+        if m:  # base rows: order = row - m, below every new document
+            reps = reps.union(self.ray.data.from_arrow(_sig_rows(np.arange(m) - m, base_values)))
+            base_row = {id_: k for k, id_ in enumerate(base_ids)}
+            edges += [(base_row[kept] - m, base_row[id_] - m) for id_, kept in base.cluster_of.items()
+                      if id_ in base_row and kept in base_row]
+        banded = self._map(reps, _bands, bands=bands, rows=rows)
         pairs = self._groups(banded, ["band", "bucket"], _verify_bucket, threshold=float(cfg.threshold))
         edges += [(r["a"], r["b"]) for r in pairs.iter_rows()]
         self._done("exact + lsh")
@@ -668,21 +749,39 @@ class _Run:
         for a, b in edges:
             uf.union(int(np.searchsorted(nodes, a)), int(np.searchsorted(nodes, b)))
         roots = nodes[np.array([uf.find(k) for k in range(len(nodes))], dtype=np.int64)] if len(nodes) else nodes
+        # Only components with a new document are resolved; the base's own stay as they were.
+        with_new = np.isin(roots, roots[nodes >= 0])
+        nodes, roots = nodes[with_new], roots[with_new]
         table = self.ray.put((nodes, roots))
-        rooted = self._map(signed.select_columns(["order", "id", "blob", "sig"]), _with_root, table=table).materialize()
-        grouped = self._groups(rooted.filter(expr=col("clustered")), "root", _resolve, pipeline=self.pipeline)
+        members = signed.select_columns(["order", "id", "blob", "sig"])
+        old = nodes[nodes < 0]
+        if len(old):
+            members = members.union(self.ray.data.from_arrow(
+                _sig_rows(old, base_values[old + m], ids=[base_ids[k] for k in (old + m).tolist()])))
+        rooted = self._map(members, _with_root, table=table).materialize()
+        # resolve_cluster reads the base's cluster_of and kept; its signatures stay here.
+        slim = replace(base, signatures=Signatures([], base_values[:0], {}), clusters=[]) if base is not None else None
+        context = self.ray.put((slim, base_metadata(base))) if base is not None else None
+        grouped = self._groups(rooted.filter(expr=col("clustered")), "root", _resolve, pipeline=self.pipeline,
+                               context=context)
         alone = self._map(rooted.filter(expr=~col("clustered")), _resolve, pipeline=self.pipeline, alone=True)
         resolved = grouped.union(alone).materialize()
         records = sorted((pickle.loads(r["blob"]) for r in resolved.filter(expr=_kind("record")).iter_rows()),
                          key=lambda r: r["cluster"])
-        merged_count = resolved.filter(expr=_kind("merged")).count()
+        merged = resolved.filter(expr=_kind("merged")).select_columns(["order", "blob"])
+        merged_count = merged.count()
         kept = resolved.filter(expr=_kind("kept")).select_columns(["order", "blob"]).materialize()
         kept_count = kept.count()
+        found = _Found(signatures, records=records, kept_count=kept_count, merged_count=merged_count)
+        if base is not None:  # what the combined index needs: who merged into whom, who is kept
+            found.merged = [pickle.loads(b) for _, b in sorted((r["order"], r["blob"]) for r in merged.iter_rows())]
+            facts = sorted((r["order"], pickle.loads(r["member"])) for r in self._map(kept, _member_of).iter_rows())
+            found.members = [replace(member, order=i) for i, (_, member) in enumerate(facts)]
         self._done("clusters")
         if cfg.story and kept_count:
             terms = sorted((r["order"], r["id"], pickle.loads(r["terms"])) for r in self._map(kept, _terms).iter_rows())
             ids = [i for _, i, _ in terms]
             stories = stories_from_counts(ids, [t for _, _, t in terms], float(cfg.story_threshold))
             kept = self._map(kept, _set_story, stories={i: s for i, s in zip(ids, stories) if s is not None})
-        documents = (pickle.loads(r["blob"]) for r in kept.sort("order").iter_rows())
-        return documents, kept_count, records, merged_count, signatures
+        found.kept = (pickle.loads(r["blob"]) for r in kept.sort("order").iter_rows())
+        return found
