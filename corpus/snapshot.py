@@ -51,13 +51,13 @@ import zstandard
 from corpus.dedup import Signatures
 from corpus.document import Document, Reject
 from corpus.errors import CorpusError, InputError
+from corpus.writers import plain_number, compressing_writer
+from corpus.writers import dumps as _dumps
 from corpus.report import ReportStats, render_report
 
 FORMAT = "corpus-snapshot"
 FORMAT_VERSION = 1
 DEFAULT_SHARD_BYTES = 64 * 1024 * 1024
-GZIP_LEVEL = 6
-ZSTD_LEVEL = 10
 SIGNATURE_PARAMS = ("num_perm", "seed", "scheme", "ngram")
 COMPRESSIONS = {"gz": ".jsonl.gz", "zst": ".jsonl.zst"}
 MANIFEST = "manifest.json"
@@ -322,18 +322,7 @@ class _OutputFile:
         self.uncompressed = 0
         self._file = open(directory / name, "wb")
         self._sink = _Sink(self._file)
-        self._stream: Any
-        if compression == "gz":
-            self._stream = gzip.GzipFile(
-                fileobj=self._sink, mode="wb", mtime=0, filename="", compresslevel=GZIP_LEVEL
-            )
-        elif compression == "zst":
-            compressor = zstandard.ZstdCompressor(
-                level=ZSTD_LEVEL, write_checksum=True, write_content_size=False, threads=0
-            )
-            self._stream = compressor.stream_writer(self._sink, closefd=False)
-        else:
-            self._stream = self._sink
+        self._stream: Any = compressing_writer(self._sink, compression)
 
     def write(self, data: bytes) -> None:
         self._stream.write(data)
@@ -360,19 +349,6 @@ class _OutputFile:
 
     def abandon(self) -> None:
         self._file.close()
-
-
-def _json_default(value: Any) -> Any:
-    """Let numpy scalars (a similarity, a count) serialise as plain numbers."""
-    if isinstance(value, np.generic):
-        return value.item()
-    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
-
-
-def _dumps(obj: Any) -> str:
-    return json.dumps(
-        obj, ensure_ascii=False, sort_keys=False, separators=(",", ":"), allow_nan=False, default=_json_default
-    )
 
 
 def _record_line(obj: Any, to_json: Any, what: str) -> str:
@@ -695,7 +671,7 @@ def _environment() -> dict[str, Any]:
 
 def _write_json(path: Path, obj: Any) -> None:
     with open(path, "wb") as f:
-        f.write((json.dumps(obj, ensure_ascii=False, indent=2, default=_json_default) + "\n").encode("utf-8"))
+        f.write((json.dumps(obj, ensure_ascii=False, indent=2, default=plain_number) + "\n").encode("utf-8"))
         f.flush()
         os.fsync(f.fileno())
 

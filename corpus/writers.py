@@ -18,35 +18,71 @@ from typing import IO, Any
 from corpus.document import Document, Reject
 from corpus.errors import CorpusError
 
+GZIP_LEVEL = 6
 ZSTD_LEVEL = 10
+COMPRESSION_OF_SUFFIX = {".gz": "gz", ".zst": "zst"}
 
 
-def dumps(record: dict[str, Any]) -> str:
-    """One JSONL line (without the newline): compact, UTF-8 text kept as it is."""
-    return json.dumps(record, ensure_ascii=False, separators=(",", ":"))
+def dumps(record: Any) -> str:
+    """One JSONL line (without the newline): compact, UTF-8 text kept as it is, no NaN."""
+    return json.dumps(record, ensure_ascii=False, separators=(",", ":"), allow_nan=False, default=plain_number)
+
+
+def plain_number(value: Any) -> Any:
+    """``json.dumps(default=...)``: let numpy scalars (a similarity, a count) serialise as plain numbers."""
+    import numpy as np
+
+    if isinstance(value, np.generic):
+        return value.item()
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+
+
+def compressing_writer(raw: IO[bytes], compression: str | None) -> IO[bytes]:
+    """A writer that compresses into ``raw`` ("gz", "zst" or None) and leaves it open.
+
+    Settings are fixed so that the same bytes in give the same bytes out: gzip
+    without mtime or file name; single-threaded zstd with a frame checksum and
+    no content size.
+    """
+    if compression == "gz":
+        return gzip.GzipFile(fileobj=raw, mode="wb", mtime=0, filename="", compresslevel=GZIP_LEVEL)
+    if compression == "zst":
+        import zstandard
+
+        compressor = zstandard.ZstdCompressor(level=ZSTD_LEVEL, write_checksum=True, write_content_size=False, threads=0)
+        return compressor.stream_writer(raw, closefd=False)
+    return raw
 
 
 def open_output(path: str | Path) -> IO[bytes]:
     """A binary writer for ``path`` that compresses by its extension (.gz, .zst)."""
     path = Path(path)
     raw = open(path, "wb")
-    if path.suffix == ".gz":
-        return _GzipOwningFile(filename="", mode="wb", fileobj=raw, mtime=0)
-    if path.suffix == ".zst":
-        import zstandard
-
-        return zstandard.ZstdCompressor(level=ZSTD_LEVEL).stream_writer(raw, closefd=True)
-    return raw
+    stream = compressing_writer(raw, COMPRESSION_OF_SUFFIX.get(path.suffix))
+    return raw if stream is raw else _ClosingBoth(stream, raw)
 
 
-class _GzipOwningFile(gzip.GzipFile):
-    """A GzipFile that also closes the file it writes into (GzipFile leaves it open)."""
+class _ClosingBoth:
+    """A compressing stream that, when closed, also closes the file it writes into."""
+
+    def __init__(self, stream: IO[bytes], raw: IO[bytes]) -> None:
+        self._stream = stream
+        self._raw = raw
+
+    def write(self, data: bytes) -> int:
+        return self._stream.write(data)
 
     def close(self) -> None:
-        raw = self.fileobj
-        super().close()
-        if raw is not None:
-            raw.close()
+        try:
+            self._stream.close()
+        finally:
+            self._raw.close()
+
+    def __enter__(self) -> _ClosingBoth:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 def write_jsonl(records: Iterable[Document | Reject | dict[str, Any]], path: str | Path) -> int:
