@@ -18,7 +18,7 @@ process that calls :func:`run`):
    Duplicate ids across files are found by a group-by on id; if there are any,
    the read stage runs again as one task over every input, in order, because
    which copy wins and the reject's text depend on the global order.
-3. **clean** (map over batches): ``Cleaner.clean``. Workers: one batch.
+3. **clean** (map over batches): ``Cleaner.run``. Workers: one batch.
 4. **learned boilerplate** (only if enabled): per-(source, line key) document
    counts as a map + group-by sum; lines common to many sources as a group-by on
    key; the "different articles" check of :mod:`corpus.clean.learned` as a
@@ -51,9 +51,13 @@ no texts); its signatures join the LSH buckets (pairs between two of its rows
 are not verified again), its clusters join the union-find, and the components
 that hold a new document are resolved with the base index shared through the
 object store. Its kept documents are streamed into the new snapshot before this
-run's. Strict mode: the earliest bad input by order raises, as it would locally. ``on_reject`` is
-called on the driver once every reject is known, in the snapshot's order.
-Workers must import the same ``corpus`` (install it on every node).
+run's.
+
+Strict mode: the earliest bad input by order raises, as it would locally.
+``on_reject`` is called on the driver once every reject is known, in the
+snapshot's order. Workers must import the same ``corpus`` (install it on every
+node), and the inputs must have the same paths on the driver and the workers (a
+shared file system); the snapshot is written by the driver.
 """
 
 from __future__ import annotations
@@ -145,8 +149,13 @@ def _ray_session(address: str | None, progress: bool) -> Iterator[None]:
 
     started = not ray.is_initialized()
     if started:
-        ray.init(address=address, include_dashboard=False, log_to_driver=progress,
-                 logging_level=logging.INFO if progress else logging.ERROR)
+        # A Ray started here has no dashboard (a web server) and reports no usage stats.
+        local = {"include_dashboard": False} if address is None else {}
+        try:
+            ray.init(address=address, log_to_driver=progress,
+                     logging_level=logging.INFO if progress else logging.ERROR, **local)
+        except (ConnectionError, RuntimeError, ValueError) as err:
+            raise CorpusError(f"cannot start or reach Ray at {address or 'this machine'}: {err}") from err
     ctx = DataContext.get_current()
     saved = (ctx.enable_progress_bars, ctx.shuffle_strategy)
     data_log = logging.getLogger("ray.data")
