@@ -267,7 +267,7 @@ def test_empty_and_short_documents(seeds):
 def test_progress_bars_go_to_stderr(seeds, capsys):
     Deduplicator().run([Document("a", seeds[0])], progress=True)
     captured = capsys.readouterr()
-    assert captured.out == "" and "dedup signatures" in captured.err
+    assert captured.out == "" and "dedup exact+signatures" in captured.err and "dedup lsh" in captured.err
 
 
 @pytest.mark.parametrize(

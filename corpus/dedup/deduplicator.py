@@ -283,27 +283,29 @@ class Deduplicator:
         base_values = base_signatures(base, cfg)
         check_ids([d.id for d in docs], base_ids)
 
-        # 1. exact duplicates: one representative (first occurrence) per key.
-        token_lists, rep_of, reps = [], [], []
+        # 1. exact duplicates: one representative (first occurrence) per key;
+        # 2. signatures of the representatives, a batch at a time, so that the
+        #    tokens of only one batch are ever held in memory.
+        rep_of, reps = [], []
         first_of_key: dict[str, int] = {}
-        with _bar(progress, len(docs), "exact") as bar:
+        batch: list[tuple[list[str], bool]] = []
+        signed: list[np.ndarray] = [np.empty((0, cfg.num_perm), dtype=np.uint32)]
+        with _bar(progress, len(docs), "exact+signatures") as bar:
             for i, doc in enumerate(docs):
                 toks, unspaced = tokenize(doc.text)
                 key = document_key(toks, unspaced)
                 r = first_of_key.setdefault(key, len(reps))
                 if r == len(reps):
                     reps.append(i)
-                    token_lists.append((toks, unspaced))
+                    batch.append((toks, unspaced))
+                    if len(batch) == cfg.batch_size:
+                        signed.append(sign_tokens(batch, cfg, self._hasher))
+                        batch = []
                 rep_of.append(r)
                 bar.update()
-
-        # 2. signatures of the representatives, in batches.
-        rep_sigs = np.empty((len(reps), cfg.num_perm), dtype=np.uint32)
-        with _bar(progress, len(reps), "signatures") as bar:
-            for lo in range(0, len(reps), cfg.batch_size):
-                batch = token_lists[lo : lo + cfg.batch_size]
-                rep_sigs[lo : lo + len(batch)] = sign_tokens(batch, cfg, self._hasher)
-                bar.update(len(batch))
+            if batch:
+                signed.append(sign_tokens(batch, cfg, self._hasher))
+        rep_sigs = np.vstack(signed)
         doc_sigs = rep_sigs[np.asarray(rep_of, dtype=np.int64)] if docs else rep_sigs
 
         # 3. verified candidate pairs, rows: base first, then representatives.
@@ -333,7 +335,7 @@ class Deduplicator:
         with _bar(progress, len(docs), "clusters") as bar:
             for group in uf.groups():
                 nodes = [
-                    Node(g - m, docs[g - m].id, node_sigs[g], docs[g - m], token_lists[rep_of[g - m]]) if g >= m
+                    Node(g - m, docs[g - m].id, node_sigs[g], docs[g - m]) if g >= m
                     else Node(g - m, base_ids[g], node_sigs[g])
                     for g in group
                 ]
