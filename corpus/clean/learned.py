@@ -9,10 +9,13 @@ source that contain it; :func:`learn_boilerplate` turns the counts into
 The danger is article prose: a wire story republished by many outlets repeats
 every one of its sentences across sources. So a line is learned only when the
 documents that contain it are *different articles*: two documents are the same
-article when most of their article lines (the lines that are not candidates of
-their own source) are shared. Copies of one story share their paragraphs, so
-they count once; different articles under one site's footer share only the
-footer, so they count apart.
+article when most of their article lines are shared. Article lines are a
+document's prose-length lines (:data:`PROSE_WORDS` words or more) that are not
+candidates of its own source; short lines are left out of the comparison because
+they are mostly chrome, which differs from outlet to outlet and would make two
+copies of one story look like different articles. Copies of one story share
+their paragraphs, so they count once; different articles under one site's
+footer share only the footer, so they count apart.
 
 Lines of a single source are learned with ``min_documents`` and ``min_share``
 (the share of that source's documents). Lines across sources need
@@ -34,6 +37,8 @@ from corpus.document import Document, Removal
 from corpus.errors import ConfigError
 
 ANY_SOURCE = "*"
+#: Lines of at least this many words are prose when documents are compared.
+PROSE_WORDS = 10
 
 
 @dataclass(frozen=True)
@@ -79,17 +84,21 @@ class LineCounts:
     per_source: dict[str, Counter[int]] = field(default_factory=lambda: defaultdict(Counter))
     text_of: dict[int, str] = field(default_factory=dict)
     doc_keys: list[tuple[str, np.ndarray]] = field(default_factory=list)
+    doc_prose: list[np.ndarray] = field(default_factory=list)
 
     def add(self, doc: Document) -> None:
         source = doc.source or ""
-        keys = set()
+        keys, prose = set(), set()
         for line in _lines(doc.text):
             key = line_key(line)
             keys.add(key)
+            if len(line.split()) >= PROSE_WORDS:
+                prose.add(key)
             self.text_of.setdefault(key, line)
         self.documents[source] += 1
         self.per_source[source].update(keys)
         self.doc_keys.append((source, np.array(sorted(keys), dtype=np.uint64)))
+        self.doc_prose.append(np.array(sorted(prose), dtype=np.uint64))
 
 
 def learn_boilerplate(counts: LineCounts, config: LearnConfig = LearnConfig()) -> LearnedBoilerplate:
@@ -105,7 +114,7 @@ def learn_boilerplate(counts: LineCounts, config: LearnConfig = LearnConfig()) -
     for index, (source, keys) in enumerate(counts.doc_keys):
         for key in own[source].union(shared).intersection(keys.tolist()):
             holders[key].append(index)
-    article_lines = _ArticleLines(counts.doc_keys, own)
+    article_lines = _ArticleLines(counts.doc_keys, counts.doc_prose, own)
 
     learned: dict[str, dict[int, int]] = defaultdict(dict)
     for source, keys in sorted(own.items()):
@@ -120,19 +129,21 @@ def learn_boilerplate(counts: LineCounts, config: LearnConfig = LearnConfig()) -
 
 
 class _ArticleLines:
-    """Tells whether documents are different articles, by the lines that are not their source's chrome."""
+    """Tells whether documents are different articles, by their article lines (see the module docstring)."""
 
     SAME_ARTICLE = 0.5
 
-    def __init__(self, doc_keys: list[tuple[str, np.ndarray]], own: Mapping[str, set[int]]) -> None:
+    def __init__(self, doc_keys: list[tuple[str, np.ndarray]], doc_prose: list[np.ndarray],
+                 own: Mapping[str, set[int]]) -> None:
         self._doc_keys = doc_keys
+        self._doc_prose = doc_prose
         self._own = {s: np.array(sorted(k), dtype=np.uint64) for s, k in own.items()}
         self._cache: dict[int, np.ndarray] = {}
 
     def _lines(self, index: int) -> np.ndarray:
         if index not in self._cache:
             source, keys = self._doc_keys[index]
-            self._cache[index] = np.setdiff1d(keys, self._own[source], assume_unique=True)
+            self._cache[index] = article_keys(keys, self._doc_prose[index], self._own.get(source, _NONE))
         return self._cache[index]
 
     def distinct(self, docs: list[int], needed: int) -> bool:
@@ -147,6 +158,14 @@ class _ArticleLines:
                 if len(found) >= needed:
                     return True
         return False
+
+
+_NONE = np.empty(0, dtype=np.uint64)
+
+
+def article_keys(keys: np.ndarray, prose: np.ndarray, own: np.ndarray) -> np.ndarray:
+    """A document's article lines: its prose lines (all its lines if it has none) less its source's candidates."""
+    return np.setdiff1d(prose if len(prose) else keys, own, assume_unique=True)
 
 
 def _containment(a: np.ndarray, b: np.ndarray) -> float:

@@ -81,6 +81,7 @@ from corpus.clean.learned import (
     ANY_SOURCE,
     LearnedBoilerplate,
     LineCounts,
+    article_keys,
     _ArticleLines,  # the "different articles" check itself, so both engines decide alike
 )
 from corpus.dedup.clusters import UnionFind
@@ -277,11 +278,11 @@ def _clean(batch: Any, pipeline: Pipeline) -> Any:
     return _doc_rows(*out)
 
 
-def _doc_line_keys(doc: Document) -> tuple[np.ndarray, dict[int, str]]:
-    """A document's distinct line keys (sorted) and each key's first line, as ``LineCounts.add`` sees them."""
+def _doc_line_keys(doc: Document) -> tuple[np.ndarray, np.ndarray, dict[int, str]]:
+    """A document's distinct line keys and prose line keys (sorted) and each key's first line, as ``LineCounts.add`` sees them."""
     counts = LineCounts()
     counts.add(doc)
-    return counts.doc_keys[0][1], counts.text_of
+    return counts.doc_keys[0][1], counts.doc_prose[0], counts.text_of
 
 
 def _unsigned(key: int) -> int:
@@ -344,12 +345,12 @@ def _candidate_rows(batch: Any, own: dict[str, np.ndarray], shared: np.ndarray) 
         texts.append(text)
 
     for order, source, blob in zip(*(batch.column(c).to_pylist() for c in ("order", "source", "blob"))):
-        keys, first = _doc_line_keys(pickle.loads(blob))
+        keys, prose, first = _doc_line_keys(pickle.loads(blob))
         held = np.intersect1d(keys, every, assume_unique=True)
         if not len(held):
             continue
         mine = own_sets.get(source, set())
-        article = np.setdiff1d(keys, own.get(source, empty), assume_unique=True).tobytes()
+        article = article_keys(keys, prose, own.get(source, empty)).tobytes()
         for key in held.tolist():
             add(f"t {key}", order, b"", first[key])
             if key in mine:
@@ -371,7 +372,7 @@ def _decide(group: Any, min_documents: int, min_sources: int) -> Any:
     else:
         needed = min_documents if name.startswith("o ") else min_sources
         doc_keys = [("", np.frombuffer(lines, dtype=np.uint64)) for _, lines, _ in rows]
-        articles = _ArticleLines(doc_keys, {"": set()})
+        articles = _ArticleLines(doc_keys, [keys for _, keys in doc_keys], {"": set()})
         result, text = articles.distinct(list(range(len(rows))), needed), ""
     return _table({"group": (pa.string(), [name]), "learned": (pa.bool_(), [result]), "text": (pa.string(), [text])})
 
@@ -589,8 +590,7 @@ class _Run:
         # 1. list: the files, and the walk's own rejects, each at its place in the walk.
         shards: list[dict[str, Any]] = []
         walk_rejects: list[tuple[int, Reject]] = []
-
-        errors: list[tuple[int, bytes]] = []
+        errors: list[tuple[int, bytes]] = []  # (order, error): strict mode's, raised after cleaning
 
         def walk_reject(reason: str, path: str | None, line: int | None = None, doc_id: str | None = None) -> None:
             order = _order(len(shards) + len(walk_rejects) + len(errors), 0)
