@@ -39,7 +39,7 @@ def dedup_table(size: dict[str, Any]) -> list[str]:
     ]
     entries = [(name, tools[name]) for name in TOOL_ORDER if name in tools]
     if "corpus_e2e" in size:
-        entries.append(("corpus end to end (raw pages: read+clean+dedup+write)", size["corpus_e2e"]))
+        entries.append(("corpus end to end (raw pages: `corpus run`, read+clean+learn+dedup+snapshot)", size["corpus_e2e"]))
     for name, r in entries:
         if not r.get("ok"):
             rows.append(f"| {name} | {r.get('error', 'failed')} |" + " |" * 9)

@@ -5,7 +5,9 @@ Modes:
 - ``clean``: raw JSONL -> cleaned JSONL (``--cleaned``), the input every dedup
   tool then gets; no dedup.
 - ``dedup``: cleaned JSONL -> dedup -> kept JSONL, as the peers run.
-- ``e2e``: raw JSONL -> clean -> dedup -> kept JSONL, what a user runs.
+- ``e2e``: raw JSONL -> the default pipeline (``pipelines/case_reporting.toml``:
+  clean, learned boilerplate, dedup, snapshot), as ``corpus run`` does it; its
+  stages are the local engine's own (read+clean, learn, dedup, write).
 
 Dedup runs as ``Deduplicator(DedupConfig(...)).run`` with the defaults unless
 ``--threshold``/``--num-perm``/``--ngram`` differ from them. Its inner stages
@@ -85,11 +87,13 @@ def main() -> None:
     p.add_argument("--cleaned", type=Path, help="clean mode: where to write the cleaned documents")
     args = p.parse_args()
     stages = Stages()
+    if args.mode == "e2e":
+        return end_to_end(args, stages)
     rejects: list[Reject] = []
     with stages("read"):
         docs = list(read(args.input, on_reject=rejects.append))
     ids = [d.id for d in docs]
-    if args.mode in ("clean", "e2e"):
+    if args.mode == "clean":
         with stages("clean"):
             docs = list(Cleaner(CleanConfig()).run(docs, on_reject=rejects.append))
     params: dict[str, Any] = {}
@@ -115,6 +119,32 @@ def main() -> None:
     write_result(
         args.out, "corpus", version("corpus"), labels, stages, params,
         rejects=[r.to_json() for r in rejects], mode=args.mode,
+    )
+
+
+def end_to_end(args: Any, stages: Stages) -> None:
+    """``corpus run pipelines/case_reporting.toml --input RAW`` (with the benchmark's dedup settings)."""
+    import dataclasses
+
+    from corpus.engines.local import run
+    from corpus.pipeline import load_pipeline
+    from corpus.snapshot import load_snapshot
+
+    pipeline = load_pipeline(Path(__file__).resolve().parents[2] / "pipelines" / "case_reporting.toml")
+    pipeline = pipeline.with_overrides(inputs=[str(args.input)], output=str(args.work / "snapshot"))
+    config = dataclasses.replace(pipeline.dedup, threshold=args.threshold, num_perm=args.num_perm, ngram=args.ngram,
+                                 seed=args.seed)
+    pipeline = dataclasses.replace(pipeline, dedup=config)
+    ids = [d.id for d in read(args.input, on_reject=lambda r: None)]
+    result = run(pipeline)
+    stages.seconds.update(result.seconds)
+    snapshot = load_snapshot(result.snapshot)
+    kept_of = {m["id"]: c["kept"] for c in snapshot.clusters() for m in c["members"]}
+    params = {k: v for k, v in config.to_json().items() if not isinstance(v, (list, dict)) or v}
+    params["learned_lines"] = result.counts["learned_lines"]
+    write_result(
+        args.out, "corpus", version("corpus"), [kept_of.get(i, i) for i in ids], stages, params,
+        rejects=[r.to_json() for r in result.rejects], mode="e2e",
     )
 
 

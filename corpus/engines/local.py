@@ -11,6 +11,9 @@ reason; the snapshot writer checks that before it publishes anything.
 
 from __future__ import annotations
 
+import contextlib
+import time
+
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -38,6 +41,8 @@ class RunResult:
     counts: dict[str, Any]
     rejects: list[Reject] = field(default_factory=list)
     learned: list[dict[str, Any]] = field(default_factory=list)
+    #: Wall seconds per stage (never written into the snapshot, which must not depend on them).
+    seconds: dict[str, float] = field(default_factory=dict)
 
     def summary(self) -> str:
         c = self.counts
@@ -87,30 +92,52 @@ def run(
             read_count += 1
             yield doc
 
-    documents = read(inp.paths, format=inp.format, strict=inp.strict, on_reject=rejects,
-                     exclude=inp.exclude, limits=inp.limits)
-    cleaner = Cleaner(pipeline.clean)
-    cleaned = list(cleaner.run(_bar(counted(documents), "clean", progress), on_reject=rejects, strict=inp.strict))
+    clock = _Stopwatch()
+    with clock("read+clean"):
+        documents = read(inp.paths, format=inp.format, strict=inp.strict, on_reject=rejects,
+                         exclude=inp.exclude, limits=inp.limits)
+        cleaner = Cleaner(pipeline.clean)
+        cleaned = list(cleaner.run(_bar(counted(documents), "clean", progress), on_reject=rejects, strict=inp.strict))
 
-    learned = _learn(pipeline, cleaned, previous)
-    stripped = []
-    for doc in cleaned:
-        learned.strip(doc)
-        if doc.text.strip():
-            stripped.append(doc)
-        else:
-            rejects(Reject(stage="learned", reason="no text left after removing learned boilerplate", id=doc.id))
+    with clock("learn"):
+        learned = _learn(pipeline, cleaned, previous)
+        stripped = []
+        for doc in cleaned:
+            learned.strip(doc)
+            if doc.text.strip():
+                stripped.append(doc)
+            else:
+                rejects(Reject(stage="learned", reason="no text left after removing learned boilerplate", id=doc.id))
 
-    base_idx = base_index(previous) if previous is not None else None
-    result = Deduplicator(pipeline.dedup).run(stripped, progress=progress, base=base_idx)
+    with clock("dedup"):
+        base_idx = base_index(previous) if previous is not None else None
+        result = Deduplicator(pipeline.dedup).run(stripped, progress=progress, base=base_idx)
 
-    old_docs, clusters, all_rejects, signatures = carry_forward(previous, result.to_base(), rejects.items)
-    kept = old_docs + result.kept
-    this_run = RunCounts(read=read_count, read_rejects=rejects.by_stage["read"], cleaned=len(cleaned),
-                         kept=len(result.kept), merged=len(result.merged), rejected=len(rejects.items))
-    return publish(pipeline, kept, clusters, all_rejects, signatures=signatures, learned=learned.report(),
-                   this_run=this_run, inputs=describe_inputs(str(p) for p in input_files(inp.paths, inp.exclude)),
-                   previous=previous, base=base, new_rejects=rejects.items, kept_count=len(kept))
+    with clock("write"):
+        old_docs, clusters, all_rejects, signatures = carry_forward(previous, result.to_base(), rejects.items)
+        kept = old_docs + result.kept
+        this_run = RunCounts(read=read_count, read_rejects=rejects.by_stage["read"], cleaned=len(cleaned),
+                             kept=len(result.kept), merged=len(result.merged), rejected=len(rejects.items))
+        done = publish(pipeline, kept, clusters, all_rejects, signatures=signatures, learned=learned.report(),
+                       this_run=this_run, inputs=describe_inputs(str(p) for p in input_files(inp.paths, inp.exclude)),
+                       previous=previous, base=base, new_rejects=rejects.items, kept_count=len(kept))
+    done.seconds = clock.seconds
+    return done
+
+
+class _Stopwatch:
+    """Wall seconds per named stage: ``with clock("dedup"): ...``."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+
+    @contextlib.contextmanager
+    def __call__(self, stage: str) -> Iterator[None]:
+        start = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.seconds[stage] = self.seconds.get(stage, 0.0) + time.perf_counter() - start
 
 
 @dataclass(frozen=True)
