@@ -51,6 +51,7 @@ def assert_same_snapshot(pipeline, tmp_path, engine):
     got = engine.run(pipeline.with_overrides(output=str(tmp_path / "ray")))
     assert got.counts == expected.counts
     assert got.rejects == expected.rejects
+    assert set(got.seconds) == set(expected.seconds)  # the same stage names, for the benchmark
     want, have = files_of(tmp_path / "local"), files_of(tmp_path / "ray")
     assert sorted(have) == sorted(want)
     differ = [name for name in want if have[name] != want[name]]

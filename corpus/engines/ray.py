@@ -565,14 +565,17 @@ class _Run:
         self.base = base_index(previous) if previous is not None else None
         self.progress = progress
         self._clock = time.perf_counter()
+        self.seconds: dict[str, float] = {}
         self.cpus = max(1, int(ray.cluster_resources().get("CPU", 1)))
         self.partitions = max(2, 2 * self.cpus)
 
-    def _done(self, stage: str) -> None:
-        """With ``progress``, how long a stage took, on stderr."""
+    def _done(self, stage: str, step: str) -> None:
+        """Count the time since the last step to ``step`` (the local engine's stage names, for
+        ``RunResult.seconds``); with ``progress``, print it on stderr."""
         now = time.perf_counter()
         if self.progress:
             print(f"corpus: ray: {stage} {now - self._clock:.1f}s", file=sys.stderr)
+        self.seconds[step] = self.seconds.get(step, 0.0) + now - self._clock
         self._clock = now
 
     def _map(self, ds: Any, fn: Callable[..., Any], **kwargs: Any) -> Any:
@@ -603,7 +606,7 @@ class _Run:
         for path in _walk(paths, list(inp.exclude), walk_reject):
             shards.append({"file": len(shards) + len(walk_rejects) + len(errors), "paths": [str(path)]})
 
-        self._done("list")
+        self._done("list", "read+clean")
         # 2. read: one task per file; if ids collide across files, once more as one task in order.
         items = self._map(ray.data.from_items(shards, override_num_blocks=min(len(shards), 8 * self.cpus)), _read_files,
                           pipeline=pipeline, describe=True).materialize() if shards else None
@@ -623,7 +626,7 @@ class _Run:
             docs = self._blocks(items.filter(expr=_kind("doc")), read_count)
         read_rejects = len(rejects)
 
-        self._done("read")
+        self._done("read", "read+clean")
         # 3. clean.
         cleaned_count = 0
         if docs is not None:
@@ -635,7 +638,7 @@ class _Run:
         if errors:  # strict, or an input that cannot be described: the first by order, as local raises it
             _raise(min(errors)[1])
 
-        self._done("clean")
+        self._done("clean", "read+clean")
         # 4. learned boilerplate.
         learned_rows = previous_learned(self.previous)
         if docs is not None and pipeline.learned.enabled and cleaned_count:
@@ -647,7 +650,7 @@ class _Run:
                 self._note(row, rejects, errors, rank=_STAGE_RANK["learned"])
             docs = stripped.filter(expr=_kind("doc"))
 
-        self._done("learned")
+        self._done("learned", "learn")
         # 5-6. dedup and story.
         found = self._dedup(docs)
 
@@ -665,7 +668,8 @@ class _Run:
         result = publish(pipeline, itertools.chain(old_docs, found.kept), clusters, all_rejects, signatures=signatures,
                          learned=learned.report(), this_run=this_run, inputs=inputs, previous=self.previous,
                          base=self.base_path, new_rejects=new_rejects, kept_count=len(old_docs) + found.kept_count)
-        self._done("snapshot")
+        self._done("snapshot", "write")
+        result.seconds = self.seconds
         return result
 
     @staticmethod
@@ -737,7 +741,7 @@ class _Run:
                                 params=params)
         del keyed
         check_ids(signatures.ids, base_ids)
-        self._done("signatures")
+        self._done("signatures", "dedup")
         # Exact duplicates, then LSH over the representatives.
         exact = self._groups(signed.select_columns(["order", "exact", "sig"]), "exact", _exact_group).materialize()
         edges = [(r["rep"], r["order"]) for r in exact.filter(expr=col("order") != col("rep")).select_columns(["order", "rep"]).iter_rows()]
@@ -751,7 +755,7 @@ class _Run:
         banded = self._map(reps, _bands, bands=bands, rows=rows)
         pairs = self._groups(banded, ["band", "bucket"], _verify_bucket, threshold=float(cfg.threshold))
         edges += [(r["a"], r["b"]) for r in pairs.iter_rows()]
-        self._done("exact + lsh")
+        self._done("exact + lsh", "dedup")
         # Components: union-find over the nodes the edges touch.
         nodes = np.unique(np.array(edges, dtype=np.int64).reshape(-1))
         uf = UnionFind(len(nodes))
@@ -786,11 +790,12 @@ class _Run:
             found.merged = [pickle.loads(b) for _, b in sorted((r["order"], r["blob"]) for r in merged.iter_rows())]
             facts = sorted((r["order"], pickle.loads(r["member"])) for r in self._map(kept, _member_of).iter_rows())
             found.members = [replace(member, order=i) for i, (_, member) in enumerate(facts)]
-        self._done("clusters")
+        self._done("clusters", "dedup")
         if cfg.story and kept_count:
             terms = sorted((r["order"], r["id"], pickle.loads(r["terms"])) for r in self._map(kept, _terms).iter_rows())
             ids = [i for _, i, _ in terms]
             stories = stories_from_counts(ids, [t for _, _, t in terms], float(cfg.story_threshold))
             kept = self._map(kept, _set_story, stories={i: s for i, s in zip(ids, stories) if s is not None})
+            self._done("story", "dedup")
         found.kept = (pickle.loads(r["blob"]) for r in kept.sort("order").iter_rows())
         return found
