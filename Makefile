@@ -10,7 +10,7 @@ PIPELINE ?= pipelines/case_reporting.toml
 INPUT    ?=
 OUT      ?= build/snapshot
 
-.PHONY: corpus test snapshot clean-build bench bench-quick chromium
+.PHONY: corpus test test-ray snapshot clean-build bench bench-quick chromium
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -31,6 +31,11 @@ snapshot: $(STAMP)
 ## test: build the environment (and Debian's chromium, for the report test) and run the test suite
 test: $(STAMP) chromium
 	$(PY) -m pytest -q
+
+## test-ray: install the 'ray' extra into the environment and run the Ray engine's tests
+test-ray: $(STAMP)
+	$(PY) -m pip install --quiet -e '.[ray,dev]'
+	$(PY) -m pytest -q tests/test_ray.py
 
 ## chromium: the headless browser the report test renders report.html in (apt-get, as root)
 chromium:
