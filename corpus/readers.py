@@ -116,9 +116,6 @@ def read(
         raise InputError(str(format), f"unknown format; use one of {', '.join(FORMATS)}")
     handle = on_reject or warn_reject
     seen: dict[str, str] = {}
-    # Sorted, so that listing the same inputs in another order gives the same documents.
-    paths = [paths] if isinstance(paths, (str, Path)) else sorted(paths, key=str)
-
     def reject(reason: str, path: str | None, line: int | None = None, doc_id: str | None = None) -> None:
         if strict:
             raise InputError(path or "<input>", reason, line)
@@ -132,7 +129,8 @@ def read(
                 seen[doc_id] = f"{where} (rejected)"
         handle(Reject(stage="read", reason=reason, path=path, line=line, id=doc_id))
 
-    for path in _walk(paths, list(exclude), reject):
+    # walk() sorts: listing the same inputs in another order gives the same documents.
+    for path in walk(paths, exclude, reject):
         fmt, compression = detect_format(path)
         fmt = format or fmt
         name = str(path)
@@ -164,8 +162,7 @@ def input_files(paths: str | Path | Iterable[str | Path], exclude: Iterable[str]
     A path it rejects before opening (missing, not a regular file, unreadable)
     is not listed, so every listed file can be described in a manifest.
     """
-    paths = [paths] if isinstance(paths, (str, Path)) else sorted(paths, key=str)
-    return list(_walk(paths, list(exclude), lambda *args: None))
+    return list(walk(paths, exclude))
 
 
 def warn_reject(reject: Reject) -> None:
@@ -178,8 +175,15 @@ def warn_reject(reject: Reject) -> None:
     print(f"corpus: skipped {where}: {reject.reason}", file=sys.stderr)
 
 
-def _walk(paths: Iterable[str | Path], exclude: list[str], reject: Callable[..., None]) -> Iterator[Path]:
-    """Files below ``paths`` in sorted order; directory loops are entered once."""
+def walk(paths: str | Path | Iterable[str | Path], exclude: Iterable[str] = (),
+         reject: Callable[..., None] = lambda *args: None) -> Iterator[Path]:
+    """The files :func:`read` opens for ``paths``, in its order.
+
+    Paths are sorted, directories walked in sorted order and a directory loop
+    entered once. A path that cannot be read goes to ``reject(reason, path)``.
+    """
+    paths = [paths] if isinstance(paths, (str, Path)) else sorted(paths, key=str)
+    exclude = list(exclude)
     visited: set[str] = set()
     for root in paths:
         root = Path(root)

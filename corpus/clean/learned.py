@@ -114,7 +114,7 @@ def learn_boilerplate(counts: LineCounts, config: LearnConfig = LearnConfig()) -
     for index, (source, keys) in enumerate(counts.doc_keys):
         for key in own[source].union(shared).intersection(keys.tolist()):
             holders[key].append(index)
-    article_lines = _ArticleLines(counts.doc_keys, counts.doc_prose, own)
+    article_lines = ArticleLines(counts.doc_keys, counts.doc_prose, own)
 
     learned: dict[str, dict[int, int]] = defaultdict(dict)
     for source, keys in sorted(own.items()):
@@ -128,7 +128,7 @@ def learn_boilerplate(counts: LineCounts, config: LearnConfig = LearnConfig()) -
     return LearnedBoilerplate({s: dict(k) for s, k in learned.items()}, dict(counts.text_of))
 
 
-class _ArticleLines:
+class ArticleLines:
     """Tells whether documents are different articles, by their article lines (see the module docstring)."""
 
     SAME_ARTICLE = 0.5

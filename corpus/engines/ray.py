@@ -82,7 +82,7 @@ from corpus.clean.learned import (
     LearnedBoilerplate,
     LineCounts,
     article_keys,
-    _ArticleLines,  # the "different articles" check itself, so both engines decide alike
+    ArticleLines,  # the "different articles" check itself, so both engines decide alike
 )
 from corpus.dedup.clusters import UnionFind
 from corpus.dedup.deduplicator import (
@@ -105,7 +105,7 @@ from corpus.document import Document, Reject
 from corpus.engines.local import RunCounts, RunResult, base_index, carry_forward, previous_learned, publish
 from corpus.errors import CorpusError, InputError
 from corpus.pipeline import Pipeline
-from corpus.readers import _walk, read  # _walk: the walk's own rejects, in its order
+from corpus.readers import read, walk
 from corpus.snapshot import Snapshot, describe_inputs, load_snapshot
 
 #: An item's index within its file takes the low 32 bits of its order key.
@@ -372,7 +372,7 @@ def _decide(group: Any, min_documents: int, min_sources: int) -> Any:
     else:
         needed = min_documents if name.startswith("o ") else min_sources
         doc_keys = [("", np.frombuffer(lines, dtype=np.uint64)) for _, lines, _ in rows]
-        articles = _ArticleLines(doc_keys, [keys for _, keys in doc_keys], {"": set()})
+        articles = ArticleLines(doc_keys, [keys for _, keys in doc_keys], {"": set()})
         result, text = articles.distinct(list(range(len(rows))), needed), ""
     return _table({"group": (pa.string(), [name]), "learned": (pa.bool_(), [result]), "text": (pa.string(), [text])})
 
@@ -602,8 +602,7 @@ class _Run:
             else:
                 walk_rejects.append((order, Reject(stage="read", reason=reason, path=path, line=line, id=doc_id)))
 
-        paths = [inp.paths] if isinstance(inp.paths, (str, Path)) else sorted(inp.paths, key=str)
-        for path in _walk(paths, list(inp.exclude), walk_reject):
+        for path in walk(inp.paths, inp.exclude, walk_reject):
             shards.append({"file": len(shards) + len(walk_rejects) + len(errors), "paths": [str(path)]})
 
         self._done("list", "read+clean")
@@ -613,7 +612,7 @@ class _Run:
         inputs = [] if items is None else [pickle.loads(r["blob"]) for r in
                                            items.filter(expr=_kind("input")).sort("order").iter_rows()]
         if items is not None and self._ids_collide(items):
-            items = self._map(ray.data.from_items([{"file": 0, "paths": [str(p) for p in paths]}]), _read_files,
+            items = self._map(ray.data.from_items([{"file": 0, "paths": [str(p) for p in inp.paths]}]), _read_files,
                               pipeline=pipeline, describe=False).materialize()
             walk_rejects, errors = [], []  # the single read walks again, rejects and all
         rejects: list[tuple[int, int, Reject]] = [(0, o, r) for o, r in walk_rejects]
