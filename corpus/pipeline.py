@@ -35,7 +35,6 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -46,11 +45,7 @@ from corpus.clean.learned import LearnConfig
 from corpus.dedup import DedupConfig
 from corpus.errors import ConfigError
 from corpus.readers import FORMATS, ReadLimits
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
+from corpus.tomlfile import load_toml
 
 COMPRESSIONS = ("gz", "zst")
 
@@ -135,15 +130,7 @@ def _rule_json(rule: Rule) -> dict[str, Any]:
 
 def load_pipeline(path: str | os.PathLike[str]) -> Pipeline:
     """Read and check a pipeline file."""
-    path = Path(path)
-    try:
-        with open(path, "rb") as f:
-            data = tomllib.load(f)
-    except OSError as err:
-        raise ConfigError(f"{path}: cannot read the pipeline file ({err.strerror})") from err
-    except tomllib.TOMLDecodeError as err:
-        raise ConfigError(f"{path}: not valid TOML ({err})") from err
-    return pipeline_from_dict(data, path)
+    return pipeline_from_dict(load_toml(path, "pipeline file"), path)
 
 
 def pipeline_from_dict(data: Mapping[str, Any], path: str | os.PathLike[str] | None = None) -> Pipeline:

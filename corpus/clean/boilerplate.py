@@ -14,7 +14,6 @@ never touch "He urged people to share the appeal on Facebook."
 from __future__ import annotations
 
 import re
-import sys
 from collections.abc import Iterable, Mapping
 import dataclasses
 from dataclasses import dataclass
@@ -24,11 +23,7 @@ from typing import Any
 
 from corpus.document import Removal
 from corpus.errors import ConfigError
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
+from corpus.tomlfile import load_toml
 
 RULES_FILE = Path(__file__).with_name("rules.toml")
 MATCHES = ("line", "prefix")
@@ -94,13 +89,7 @@ class Rule:
 
 def load_rules(path: str | Path = RULES_FILE) -> tuple[Rule, ...]:
     """The rules of a TOML file with ``[[rule]]`` tables (by default the built-in ones)."""
-    try:
-        with open(path, "rb") as f:
-            data = tomllib.load(f)
-    except OSError as err:
-        raise ConfigError(f"{path}: cannot read rules file ({err.strerror})") from err
-    except tomllib.TOMLDecodeError as err:
-        raise ConfigError(f"{path}: not valid TOML ({err})") from err
+    data = load_toml(path, "rules file")
     return tuple(Rule.from_dict(table, f"{path}: rule {i + 1}") for i, table in enumerate(data.get("rule", [])))
 
 
