@@ -40,6 +40,8 @@ def dedup_table(size: dict[str, Any]) -> list[str]:
     entries = [(name, tools[name]) for name in TOOL_ORDER if name in tools]
     if "corpus_e2e" in size:
         entries.append(("corpus end to end (raw pages: `corpus run`, read+clean+learn+dedup+snapshot)", size["corpus_e2e"]))
+    if "corpus_ray" in size:
+        entries.append(("corpus end to end on Ray (`corpus run --engine ray`, local Ray on every core)", size["corpus_ray"]))
     for name, r in entries:
         if not r.get("ok"):
             rows.append(f"| {name} | {r.get('error', 'failed')} |" + " |" * 9)
@@ -60,6 +62,8 @@ def stage_table(size: dict[str, Any]) -> list[str]:
     entries += [(name, size["tools"][name]) for name in TOOL_ORDER if size["tools"].get(name, {}).get("ok")]
     if size.get("corpus_e2e", {}).get("ok"):
         entries.append(("corpus end to end", size["corpus_e2e"]))
+    if size.get("corpus_ray", {}).get("ok"):
+        entries.append(("corpus end to end on Ray", size["corpus_ray"]))
     for name, r in entries:
         for stage, m in r.get("stages", {}).items():
             rows.append(f"| {name} | {stage} | {_f(m['seconds'], 2)} | {_n(m['docs_per_s'])} | {_f(m['mb_per_s'], 1)} |")

@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import datetime
 import functools
+import importlib.util
 import json
 import os
 import platform
@@ -114,7 +115,8 @@ def run_tool(name: str, python: str, module: str, args: list[str], work: Path, t
     return {**proc, **result}
 
 
-def bench_size(n_docs: int, seed: int, tools: list[str], timeout: float, e2e: bool = True) -> dict[str, Any]:
+def bench_size(n_docs: int, seed: int, tools: list[str], timeout: float, e2e: bool = True,
+               ray: bool = False) -> dict[str, Any]:
     """Every measurement for one corpus size."""
     from corpus.dedup import DedupConfig
 
@@ -182,6 +184,17 @@ def bench_size(n_docs: int, seed: int, tools: list[str], timeout: float, e2e: bo
             raw_run["rejects"] = len(raw_run["rejects"])
             print(f"[{n_docs}] corpus end to end: {raw_run['wall_s']:.1f} s, F1 {raw_run['scores']['f1']:.4f}", flush=True)
         out["corpus_e2e"] = raw_run
+    # 4. the same on the Ray engine, where Ray is installed.
+    if ray and "corpus" in tools:
+        ray_run = run_tool("corpus-ray", sys.executable, "bench.tools.corpus_pipeline",
+                           [*shared[2:], "--mode", "e2e-ray", "--input", str(raw)], runs, timeout)
+        if ray_run["ok"]:
+            ray_run["scores"] = score(truth, ray_run.pop("labels"))
+            ray_run["stages"] = stage_rates(ray_run["stages"], n_docs, raw_mb)
+            ray_run["rejects"] = len(ray_run["rejects"])
+            print(f"[{n_docs}] corpus end to end on Ray: {ray_run['wall_s']:.1f} s, F1 {ray_run['scores']['f1']:.4f}",
+                  flush=True)
+        out["corpus_ray"] = ray_run
     return out
 
 
@@ -213,6 +226,8 @@ def main() -> None:
     p.add_argument("--tools", nargs="+", default=[t[0] for t in TOOLS])
     p.add_argument("--timeout", type=float, default=3600, help="seconds per tool run")
     p.add_argument("--e2e-max", type=int, help="run corpus end to end on raw pages only up to this size")
+    p.add_argument("--ray-max", type=int, default=0,
+                   help="also run corpus end to end on the Ray engine up to this size (needs the 'ray' extra)")
     p.add_argument("--out", type=Path, required=True)
     args = p.parse_args()
     started = time.perf_counter()
@@ -225,7 +240,10 @@ def main() -> None:
     }
     for n in args.sizes:
         e2e = args.e2e_max is None or n <= args.e2e_max
-        results["sizes"][str(n)] = bench_size(n, args.seed, args.tools, args.timeout, e2e)
+        with_ray = n <= args.ray_max and importlib.util.find_spec("ray") is not None
+        if n <= args.ray_max and not with_ray:
+            print(f"[{n}] corpus on Ray: skipped: Ray is not installed (make test-ray installs it)", flush=True)
+        results["sizes"][str(n)] = bench_size(n, args.seed, args.tools, args.timeout, e2e, with_ray)
     largest = WORK / f"syn-{max(args.sizes)}"
     sig = run_process([sys.executable, "-m", "bench.sigspeed", "--input", str(largest / "cleaned.jsonl"),
                        "--out", str(largest / "runs" / "sigspeed.json")], largest / "runs" / "sigspeed.log", args.timeout)

@@ -8,6 +8,8 @@ Modes:
 - ``e2e``: raw JSONL -> the default pipeline (``pipelines/case_reporting.toml``:
   clean, learned boilerplate, dedup, snapshot), as ``corpus run`` does it; its
   stages are the local engine's own (read+clean, learn, dedup, write).
+- ``e2e-ray``: the same run on the Ray engine (a local Ray on every core), for
+  the wall time and memory beside the local engine's.
 
 Dedup runs as ``Deduplicator(DedupConfig(...)).run`` with the defaults unless
 ``--threshold``/``--num-perm``/``--ngram`` differ from them. Its inner stages
@@ -83,12 +85,12 @@ def dedup(docs: list[Document], config: DedupConfig, stages: Stages) -> tuple[An
 
 def main() -> None:
     p = parser(__doc__.split("\n\n")[0])
-    p.add_argument("--mode", choices=("clean", "dedup", "e2e"), required=True)
+    p.add_argument("--mode", choices=("clean", "dedup", "e2e", "e2e-ray"), required=True)
     p.add_argument("--cleaned", type=Path, help="clean mode: where to write the cleaned documents")
     args = p.parse_args()
     stages = Stages()
-    if args.mode == "e2e":
-        return end_to_end(args, stages)
+    if args.mode in ("e2e", "e2e-ray"):
+        return end_to_end(args, stages, engine="ray" if args.mode == "e2e-ray" else "local")
     rejects: list[Reject] = []
     with stages("read"):
         docs = list(read(args.input, on_reject=rejects.append))
@@ -122,12 +124,14 @@ def main() -> None:
     )
 
 
-def end_to_end(args: Any, stages: Stages) -> None:
-    """``corpus run pipelines/case_reporting.toml --input RAW`` (with the benchmark's dedup settings)."""
+def end_to_end(args: Any, stages: Stages, engine: str) -> None:
+    """``corpus run pipelines/case_reporting.toml --input RAW --engine ENGINE`` (with the benchmark's dedup settings)."""
     import dataclasses
+    import importlib
 
-    from corpus.engines.local import run
     from corpus.pipeline import load_pipeline
+
+    run = importlib.import_module(f"corpus.engines.{engine}").run
     from corpus.snapshot import load_snapshot
 
     pipeline = load_pipeline(Path(__file__).resolve().parents[2] / "pipelines" / "case_reporting.toml")
@@ -144,7 +148,7 @@ def end_to_end(args: Any, stages: Stages) -> None:
     params["learned_lines"] = result.counts["learned_lines"]
     write_result(
         args.out, "corpus", version("corpus"), [kept_of.get(i, i) for i in ids], stages, params,
-        rejects=[r.to_json() for r in result.rejects], mode="e2e",
+        rejects=[r.to_json() for r in result.rejects], mode=args.mode,
     )
 
 
