@@ -190,3 +190,21 @@ def test_bad_values_are_config_errors_naming_the_file(table, message):
 def test_paths_are_relative_to_the_pipeline_file():
     pipeline = load_pipeline(PIPELINE)
     assert Path(pipeline.input.paths[0]).resolve() == SAMPLES.resolve()
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "pipelines").glob("*.toml")), ids=lambda p: p.name)
+def test_every_shipped_pipeline_loads(path):
+    pipeline = load_pipeline(path)
+    assert pipeline.input.paths and pipeline.name == path.stem
+
+
+def test_the_archive_pipeline_keeps_the_earliest_copy_in_zstd(tmp_path):
+    pipeline = load_pipeline(ROOT / "pipelines" / "archive_earliest.toml").with_overrides(
+        inputs=[str(SAMPLES / "html")], output=str(tmp_path / "archive"))
+    run(pipeline)
+    snap = load_snapshot(tmp_path / "archive")
+    assert verify_snapshot(snap.path) == []
+    [doc] = list(snap.documents())
+    dates = {c.published for c in doc.copies}
+    assert all(doc.published <= d for d in dates)
+    assert any(name.endswith(".jsonl.zst") for name in snap.manifest["files"])
