@@ -76,9 +76,8 @@ def salient_terms(text: str) -> list[str]:
     run: list[str] = []
     for match in _WORD.finditer(text):
         word = match.group()
-        folded = fold(word)
-        capitalised = word[0].isupper() and folded not in STOPWORDS
-        if capitalised:
+        folded = fold(word) if word[0].isupper() else None  # most words are lower case: fold only when needed
+        if folded is not None and folded not in STOPWORDS:
             terms.append(folded)
             run.append(folded)
             continue
@@ -86,7 +85,7 @@ def salient_terms(text: str) -> list[str]:
             terms.append(" ".join(run))
         run = []
         if any(ch.isdigit() for ch in word):
-            terms.append(folded)
+            terms.append(folded if folded is not None else fold(word))
     if len(run) > 1:
         terms.append(" ".join(run))
     return terms
