@@ -5,12 +5,13 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from corpus.dedup.normalize import _WORD, fold, is_unspaced, tokenize, tokens
+from corpus.dedup.normalize import _WORD, _readable, fold, is_unspaced, tokenize, tokens
 from test_dedup_texts import UNRELATED, mojibake, seed_texts
 
 
 def regular_path(text: str) -> tuple[list[str], bool]:
-    """The definition: fold the whole text, find the words (characters when unspaced)."""
+    """The definition: undo mojibake, fold the whole text, find the words (characters when unspaced)."""
+    text = _readable(text)
     words = _WORD.findall(fold(text))
     unspaced = is_unspaced(text)
     return ([ch for w in words for ch in w] if unspaced else words), unspaced
@@ -44,3 +45,8 @@ def test_news_texts_tokenize_as_defined():
 def test_forced_choice_overrides_detection():
     assert tokens("ab cd", unspaced=True) == ["a", "b", "c", "d"]
     assert tokens("伦敦 警察", unspaced=False) == ["伦敦", "警察"]
+
+
+def test_mojibake_tokenizes_like_the_text_it_broke():
+    for text in seed_texts():
+        assert tokenize(mojibake(text)) == tokenize(text)

@@ -45,6 +45,10 @@ import sys
 import unicodedata
 from functools import lru_cache
 
+import ftfy
+
+from corpus.clean.encoding import has_utf8_mojibake
+
 # Code point ranges of scripts written without spaces between words.
 UNSPACED_RANGES: tuple[tuple[int, int], ...] = (
     (0x0E00, 0x0EFF),  # Thai, Lao
@@ -122,6 +126,7 @@ def tokens(text: str, unspaced: bool | None = None) -> list[str]:
     """
     if unspaced is None:
         return tokenize(text)[0]
+    text = _readable(text)
     words = None if unspaced else _ascii_words(text)
     if words is None:
         words = _WORD.findall(fold(text))
@@ -136,11 +141,24 @@ def tokenize(text: str) -> tuple[list[str], bool]:
     >>> tokenize("Café “Kaba” £24")
     (['cafe', 'kaba', '24'], False)
     """
+    text = _readable(text)
     words = _ascii_words(text)
     if words is not None:
         return words, False  # nothing but ASCII folds: no unspaced script
     unspaced = is_unspaced(text)
     return tokens(text, unspaced), unspaced
+
+
+def _readable(text: str) -> str:
+    """``text`` with UTF-8 mojibake undone (ftfy), so a copy with broken encoding still matches.
+
+    Cleaning repairs encoding already; this covers text deduplicated as it is.
+    Only text that shows mojibake pays for the repair.
+
+    >>> _readable("Kingdom\u00e2\u20ac\u2122s")
+    'Kingdom’s'
+    """
+    return ftfy.fix_encoding(text) if has_utf8_mojibake(text) else text
 
 
 @lru_cache(maxsize=8192)
