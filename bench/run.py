@@ -174,27 +174,21 @@ def bench_size(n_docs: int, seed: int, tools: list[str], timeout: float, e2e: bo
             print(f"[{n_docs}] {name}: failed: {result['error']}", flush=True)
         out["tools"][name] = result
 
-    # 3. corpus end to end on the raw pages.
+    # 3. corpus end to end on the raw pages (4. and on the Ray engine, where Ray is installed).
+    def end_to_end(name: str, mode: str, label: str) -> dict[str, Any]:
+        result = run_tool(name, sys.executable, "bench.tools.corpus_pipeline",
+                          [*shared[2:], "--mode", mode, "--input", str(raw)], runs, timeout)
+        if result["ok"]:
+            result["scores"] = score(truth, result.pop("labels"))
+            result["stages"] = stage_rates(result["stages"], n_docs, raw_mb)
+            result["rejects"] = len(result["rejects"])
+            print(f"[{n_docs}] {label}: {result['wall_s']:.1f} s, F1 {result['scores']['f1']:.4f}", flush=True)
+        return result
+
     if e2e and "corpus" in tools:
-        raw_run = run_tool("corpus-e2e", sys.executable, "bench.tools.corpus_pipeline",
-                           [*shared[2:], "--mode", "e2e", "--input", str(raw)], runs, timeout)
-        if raw_run["ok"]:
-            raw_run["scores"] = score(truth, raw_run.pop("labels"))
-            raw_run["stages"] = stage_rates(raw_run["stages"], n_docs, raw_mb)
-            raw_run["rejects"] = len(raw_run["rejects"])
-            print(f"[{n_docs}] corpus end to end: {raw_run['wall_s']:.1f} s, F1 {raw_run['scores']['f1']:.4f}", flush=True)
-        out["corpus_e2e"] = raw_run
-    # 4. the same on the Ray engine, where Ray is installed.
+        out["corpus_e2e"] = end_to_end("corpus-e2e", "e2e", "corpus end to end")
     if ray and "corpus" in tools:
-        ray_run = run_tool("corpus-ray", sys.executable, "bench.tools.corpus_pipeline",
-                           [*shared[2:], "--mode", "e2e-ray", "--input", str(raw)], runs, timeout)
-        if ray_run["ok"]:
-            ray_run["scores"] = score(truth, ray_run.pop("labels"))
-            ray_run["stages"] = stage_rates(ray_run["stages"], n_docs, raw_mb)
-            ray_run["rejects"] = len(ray_run["rejects"])
-            print(f"[{n_docs}] corpus end to end on Ray: {ray_run['wall_s']:.1f} s, F1 {ray_run['scores']['f1']:.4f}",
-                  flush=True)
-        out["corpus_ray"] = ray_run
+        out["corpus_ray"] = end_to_end("corpus-ray", "e2e-ray", "corpus end to end on Ray")
     return out
 
 
