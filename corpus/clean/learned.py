@@ -110,10 +110,15 @@ def learn_boilerplate(counts: LineCounts, config: LearnConfig = LearnConfig()) -
     sources = Counter(key for lines in counts.per_source.values() for key in lines)
     shared = {key for key, n in sources.items() if n >= config.min_sources}
 
+    # Each document's few lines are looked up in the candidate sets, never the sets
+    # walked per document: ``shared`` grows with the corpus (every paragraph syndicated
+    # to five outlets is in it), and a per-document union made this stage quadratic.
     holders: dict[int, list[int]] = defaultdict(list)
     for index, (source, keys) in enumerate(counts.doc_keys):
-        for key in own[source].union(shared).intersection(keys.tolist()):
-            holders[key].append(index)
+        mine = own[source]
+        for key in keys.tolist():
+            if key in mine or key in shared:
+                holders[key].append(index)
     article_lines = ArticleLines(counts.doc_keys, counts.doc_prose, own)
 
     learned: dict[str, dict[int, int]] = defaultdict(dict)
