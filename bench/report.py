@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 from pathlib import Path
 from typing import Any
 
@@ -67,6 +68,34 @@ def stage_table(size: dict[str, Any]) -> list[str]:
     for name, r in entries:
         for stage, m in r.get("stages", {}).items():
             rows.append(f"| {name} | {stage} | {_f(m['seconds'], 2)} | {_n(m['docs_per_s'])} | {_f(m['mb_per_s'], 1)} |")
+    return rows
+
+
+def growth_table(results: dict[str, Any]) -> list[str]:
+    """Each stage's seconds at every size, and how it grows: the exponent k in time ~ documents^k
+    between the two largest sizes that measured it (1.0 is linear, 2.0 quadratic)."""
+    sizes = sorted(results["sizes"], key=int)
+    runs: dict[tuple[str, str], dict[str, float]] = {}
+    for n in sizes:
+        size = results["sizes"][n]
+        entries = [(name, size["tools"][name]) for name in ("corpus",) if size["tools"].get(name, {}).get("ok")]
+        entries += [(label, size[key]) for key, label in (("corpus_e2e", "end to end, local"),
+                                                          ("corpus_ray", "end to end, Ray"))
+                    if size.get(key, {}).get("ok")]
+        for name, r in entries:
+            runs.setdefault((name, "total (wall)"), {})[n] = r["wall_s"]
+            for stage, m in r.get("stages", {}).items():
+                runs.setdefault((name, stage), {})[n] = m["seconds"]
+    rows = ["| run | stage | " + " | ".join(f"{int(n):,}" for n in sizes) + " | growth |",
+            "|---|---|" + "---:|" * (len(sizes) + 1)]
+    for (name, stage), seconds in runs.items():
+        measured = [n for n in sizes if seconds.get(n)]
+        growth = "–"
+        if len(measured) >= 2:
+            lo, hi = measured[-2], measured[-1]
+            growth = f"n^{math.log(seconds[hi] / seconds[lo]) / math.log(int(hi) / int(lo)):.2f}"
+        cells = " | ".join(_f(seconds.get(n), 2) for n in sizes)
+        rows.append(f"| {name} | {stage} | {cells} | {growth} |")
     return rows
 
 
@@ -139,6 +168,10 @@ def render(results: dict[str, Any]) -> str:
                       "| pages | precision | recall | F1 |", "|---|---:|---:|---:|"]
             lines += [f"| {k} | {_f(s['precision'], 4)} | {_f(s['recall'], 4)} | {_f(s['f1'], 4)} |" for k, s in q.items()]
         lines += ["", "<details><summary>Stages</summary>", "", *stage_table(size), "", "</details>"]
+    lines += ["", "### How each stage's cost grows with the corpus", "",
+              "Seconds per stage at each size; growth is k in time ~ documents^k between the two largest "
+              "sizes measured (1.00 is linear). Stages under a second are dominated by fixed costs.", "",
+              *growth_table(results)]
     sig = results.get("signatures", {})
     if "speedup" in sig:
         lines += ["", "### Signatures (one core)", "",
