@@ -25,7 +25,7 @@ from corpus.engines.local import RunResult
 from corpus.engines.local import run as run_pipeline
 from corpus.errors import ConfigError, CorpusError, InputError
 from corpus.pipeline import Pipeline, load_pipeline
-from corpus.readers import ReadLimits, read
+from corpus.readers import IdOwners, ReadLimits, read
 from corpus.snapshot import diff_snapshots, load_snapshot, verify_snapshot, write_snapshot
 from corpus.writers import write_jsonl
 
@@ -33,7 +33,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "BaseIndex", "CleanConfig", "Cleaner", "CleaningError", "ConfigError", "Copy", "CorpusError",
-    "DedupConfig", "DedupResult", "Deduplicator", "Document", "InputError", "LearnConfig",
+    "DedupConfig", "DedupResult", "Deduplicator", "Document", "IdOwners", "InputError", "LearnConfig",
     "LearnedBoilerplate", "LineCounts", "Pipeline", "ReadLimits", "Reject", "Removal", "Rule",
     "RunResult", "Signatures", "__version__", "clean_html", "clean_text", "diff_snapshots",
     "learn_boilerplate", "load_pipeline", "load_snapshot", "read", "run_pipeline", "verify_snapshot",

@@ -96,6 +96,37 @@ def detect_format(path: str | Path) -> tuple[str | None, str | None]:
     return fmt, compression
 
 
+class IdOwners:
+    """Which record owns each id: the first one read, a document or a reject.
+
+    An id may stand in one place of a snapshot only. A later document with an id
+    already read is rejected, naming where the first was read; a later reject
+    gives up the id it named. :func:`read` keeps one for all its inputs; share
+    one between calls (``read(..., ids=owners)``) to keep ids unique across them.
+    """
+
+    def __init__(self) -> None:
+        self._first: dict[str, str] = {}
+
+    def claim_reject(self, reason: str, doc_id: str, path: str | None, line: int | None) -> tuple[str, str | None]:
+        """A rejected record that names ``doc_id``: its reason and id once the claim is settled."""
+        if doc_id in self._first:
+            return f"{reason}; its id {doc_id!r} is a duplicate, first read from {self._first[doc_id]}", None
+        self._first[doc_id] = f"{_where(path, line)} (rejected)"
+        return reason, doc_id
+
+    def claim_document(self, doc_id: str, path: str, line: int | None) -> str | None:
+        """Why a document with ``doc_id`` is rejected (its id was read before), or None: the id is now its."""
+        if doc_id in self._first:
+            return f"duplicate id {doc_id!r}, first read from {self._first[doc_id]}"
+        self._first[doc_id] = _where(path, line)
+        return None
+
+
+def _where(path: str | None, line: int | None) -> str:
+    return f"{path}:{line}" if line is not None else str(path)
+
+
 def read(
     paths: str | Path | Iterable[str | Path],
     *,
@@ -104,29 +135,26 @@ def read(
     on_reject: RejectHandler | None = None,
     exclude: Iterable[str] = (),
     limits: ReadLimits = ReadLimits(),
+    ids: IdOwners | None = None,
 ) -> Iterator[Document]:
     """Yield the documents in ``paths`` (files or directories, walked recursively, sorted).
 
     ``format`` forces one of :data:`FORMATS` for every file; by default it is
     detected per file. ``exclude`` holds glob patterns matched against file
     names (``"README*"``). Rejected inputs go to ``on_reject`` (default: a
-    one-line warning on stderr), or raise with ``strict=True``.
+    one-line warning on stderr), or raise with ``strict=True``. ``ids`` decides
+    which record owns a repeated id (a new :class:`IdOwners` by default).
     """
     if format is not None and format not in FORMATS:
         raise InputError(str(format), f"unknown format; use one of {', '.join(FORMATS)}")
     handle = on_reject or warn_reject
-    seen: dict[str, str] = {}
+    owners = IdOwners() if ids is None else ids
+
     def reject(reason: str, path: str | None, line: int | None = None, doc_id: str | None = None) -> None:
         if strict:
             raise InputError(path or "<input>", reason, line)
         if doc_id is not None:
-            # The first record with an id owns it, read or rejected: an id may
-            # stand in one place of a snapshot only.
-            where = f"{path}:{line}" if line is not None else str(path)
-            if doc_id in seen:
-                reason, doc_id = f"{reason}; its id {doc_id!r} is a duplicate, first read from {seen[doc_id]}", None
-            else:
-                seen[doc_id] = f"{where} (rejected)"
+            reason, doc_id = owners.claim_reject(reason, doc_id, path, line)
         handle(Reject(stage="read", reason=reason, path=path, line=line, id=doc_id))
 
     # walk() sorts: listing the same inputs in another order gives the same documents.
@@ -143,12 +171,11 @@ def read(
                     reject(item.reason, name, item.line, item.doc_id)
                     continue
                 doc, line = item
-                where = f"{name}:{line}" if line is not None else name
-                if doc.id in seen:
+                duplicate = owners.claim_document(doc.id, name, line)
+                if duplicate is not None:
                     # The reject carries no id: the id belongs to the record read first.
-                    reject(f"duplicate id {doc.id!r}, first read from {seen[doc.id]}", name, line)
+                    reject(duplicate, name, line)
                     continue
-                seen[doc.id] = where
                 yield doc
         except _Rejected as failed:
             reject(failed.reason, name, failed.line, failed.doc_id)

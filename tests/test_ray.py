@@ -66,20 +66,22 @@ def test_samples_give_the_same_bytes(ray_engine, tmp_path):
 
 
 def test_a_generated_corpus_gives_the_same_bytes(ray_engine, tmp_path):
-    """2,000 syndicated copies over four JSONL files: exact and near duplicates, site chrome, HTML pages."""
+    """2,000 syndicated copies over four JSONL files, one of them read in several chunks:
+    exact and near duplicates, site chrome, HTML pages."""
     records, _ = generate(2000, seed=7)
     raw = tmp_path / "raw"
     raw.mkdir()
-    for k in range(4):
+    for k, part in enumerate((records[:1400], records[1400::3], records[1401::3], records[1402::3])):
         with open(raw / f"part-{k}.jsonl", "w", encoding="utf-8") as f:
-            f.writelines(json.dumps(r, ensure_ascii=False) + "\n" for r in records[k::4])
+            f.writelines(json.dumps(r, ensure_ascii=False) + "\n" for r in part)
     pipeline = pipeline_from_dict({"input": {"paths": [str(raw)]}})
     result = assert_same_snapshot(pipeline, tmp_path, ray_engine)
     assert result.counts["merged"] > 500 and result.counts["learned_lines"] > 0
 
 
 def write_messy_inputs(root: Path) -> Path:
-    """Inputs that exercise every kind of reject, and one id read from two files."""
+    """Inputs that exercise every kind of reject, and ids repeated within and across files
+    (by documents and by rejected records)."""
     raw = root / "raw"
     (raw / "feeds").mkdir(parents=True)
     story = "Hundreds of firearms officers handed in their weapons after a colleague was charged with murder."
@@ -92,11 +94,15 @@ def write_messy_inputs(root: Path) -> Path:
         json.dumps({"id": "x1", "text": other, "source": "ledger"}) + "\n"
         + "{not json\n"
         + json.dumps({"id": "x2", "text": "|"}) + "\n"
-        + json.dumps({"id": "x3", "text": other + " Works start in May.", "source": "ledger"}) + "\n",
+        + json.dumps({"id": "x3", "text": other + " Works start in May.", "source": "ledger"}) + "\n"
+        + json.dumps({"id": "x5", "text": None}) + "\n",
         encoding="utf-8")
     (raw / "feeds" / "two.jsonl").write_text(
         json.dumps({"id": "x1", "text": "the same id again, from another file"}) + "\n"
-        + json.dumps({"id": "x4", "text": story + " Officers met on Monday.", "source": "wire"}) + "\n",
+        + json.dumps({"id": "x4", "text": story + " Officers met on Monday.", "source": "wire"}) + "\n"
+        + json.dumps({"id": "x1", "text": "and a third time, twice in this file"}) + "\n"
+        + json.dumps({"id": "x5", "text": "an id a rejected record named first"}) + "\n"
+        + json.dumps({"id": "x4", "text": None}) + "\n",
         encoding="utf-8")
     return raw
 
@@ -106,7 +112,10 @@ def test_rejects_and_ids_read_twice_give_the_same_bytes(ray_engine, tmp_path):
     pipeline = pipeline_from_dict({"input": {"paths": [str(raw), str(tmp_path / "missing")]}})
     result = assert_same_snapshot(pipeline, tmp_path, ray_engine)
     reasons = [r.reason for r in result.rejects]
-    assert any("duplicate id 'x1'" in r for r in reasons) and any("no such file" in r for r in reasons)
+    assert sum("duplicate id 'x1', first read from" in r and "one.jsonl:1" in r for r in reasons) == 2
+    assert any("duplicate id 'x5'" in r and "one.jsonl:5 (rejected)" in r for r in reasons)
+    assert any("its id 'x4' is a duplicate" in r for r in reasons)
+    assert any("no such file" in r for r in reasons)
     assert {r.stage for r in result.rejects} == {"read", "clean"}
 
 
@@ -120,6 +129,20 @@ def test_strict_stops_at_the_same_input(ray_engine, tmp_path):
     assert type(got.value) is type(expected.value) is InputError
     assert str(got.value) == str(expected.value)
     assert not (tmp_path / "ray").exists()
+
+
+def test_strict_stops_at_the_same_repeated_id(ray_engine, tmp_path):
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    for name in ("a", "b"):
+        (raw / f"{name}.jsonl").write_text(json.dumps({"id": "same", "text": f"A page of file {name}."}) + "\n")
+    pipeline = pipeline_from_dict({"input": {"paths": [str(raw)], "strict": True}})
+    with pytest.raises(InputError) as expected:
+        local.run(pipeline.with_overrides(output=str(tmp_path / "local")))
+    with pytest.raises(InputError) as got:
+        ray_engine.run(pipeline.with_overrides(output=str(tmp_path / "ray")))
+    assert "duplicate id 'same'" in str(expected.value) and "b.jsonl" in str(expected.value)
+    assert str(got.value) == str(expected.value)
 
 
 def assert_same_incremental(pipeline, new_inputs, tmp_path, engine):

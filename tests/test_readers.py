@@ -8,7 +8,7 @@ import pytest
 
 from corpus.document import Document
 from corpus.errors import InputError
-from corpus.readers import ReadLimits, detect_format, read
+from corpus.readers import IdOwners, ReadLimits, detect_format, read
 from corpus.writers import write_jsonl
 
 
@@ -73,6 +73,20 @@ def test_bad_jsonl_lines_are_rejected_with_their_line_and_reading_goes_on(tmp_pa
     assert "empty" in by_line[6]
     assert "duplicate id 'ok1'" in by_line[7] and "mixed.jsonl:1" in by_line[7]
     assert all(r.path.endswith("mixed.jsonl") and r.stage == "read" for r in rejects)
+
+
+def test_ids_stay_unique_across_read_calls_that_share_their_owners(tmp_path):
+    (tmp_path / "monday.jsonl").write_text('{"id": "a", "text": "first"}\n{"id": "b"}\n', encoding="utf-8")
+    (tmp_path / "tuesday.jsonl").write_text('{"id": "a", "text": "again"}\n{"id": "b", "text": "late"}\n'
+                                            '{"id": "c", "text": "new"}\n', encoding="utf-8")
+    owners = IdOwners()
+    first, _ = collect(tmp_path / "monday.jsonl", ids=owners)
+    second, rejects = collect(tmp_path / "tuesday.jsonl", ids=owners)
+    assert [d.id for d in first] == ["a"] and [d.id for d in second] == ["c"]
+    assert [(r.line, r.id) for r in rejects] == [(1, None), (2, None)]
+    assert "monday.jsonl:1" in rejects[0].reason and "monday.jsonl:2 (rejected)" in rejects[1].reason
+    # Without shared owners, each call owns its ids afresh.
+    assert [d.id for d in collect(tmp_path / "tuesday.jsonl")[0]] == ["a", "b", "c"]
 
 
 def test_invalid_utf8_names_the_line(tmp_path):

@@ -14,10 +14,13 @@ process that calls :func:`run`):
 1. **list** (driver): the input files (``readers`` walk), and the walk's rejects.
    Driver: the file list.
 2. **read** (map over files): ``readers.read`` on one file, plus its size and
-   sha256 for the manifest. Workers: one file's documents.
-   Duplicate ids across files are found by a group-by on id; if there are any,
-   the read stage runs again as one task over every input, in order, because
-   which copy wins and the reject's text depend on the global order.
+   sha256 for the manifest. Workers: a chunk of one file's documents (rows
+   leave a task every 1,000 documents; one file is still read by one task,
+   its records in sequence). Driver: the rejects. Which record owns a
+   repeated id depends on the global order, so the reader only records each
+   id claim; a group-by on id settles them afterwards as
+   :class:`~corpus.readers.IdOwners` does locally, and the records that lose
+   their id become the same rejects.
 3. **clean** (map over batches): ``Cleaner.run``. Workers: one batch.
 4. **learned boilerplate** (only if enabled): per-(source, line key) document
    counts as a map + group-by sum; lines common to many sources as a group-by on
@@ -39,8 +42,9 @@ process that calls :func:`run`):
    documents (16 bytes each, broadcast to the workers), and every signature
    (num_perm x 4 bytes per document), which the snapshot stores.
 6. **story**: salient-term counts of the kept documents (map); the TF-IDF
-   similarity over them on the driver, as local. Driver: the kept documents'
-   term counts.
+   similarity over them on the driver, as local; each kept document gets its
+   story on the driver as it streams to the snapshot writer. Driver: the kept
+   documents' term counts and story labels.
 7. **snapshot** (driver): ``write_snapshot`` as local, streaming the kept
    documents from a distributed sort by order; clusters records and rejects are
    collected (one small record each).
@@ -105,7 +109,7 @@ from corpus.document import Document, Reject
 from corpus.engines.local import RunCounts, RunResult, base_index, carry_forward, previous_learned, publish
 from corpus.errors import CorpusError, InputError
 from corpus.pipeline import Pipeline
-from corpus.readers import read, walk
+from corpus.readers import IdOwners, read, walk
 from corpus.snapshot import Snapshot, describe_inputs, load_snapshot
 
 #: An item's index within its file takes the low 32 bits of its order key.
@@ -215,45 +219,109 @@ def _raise(blob: bytes) -> None:
 
 
 class _Items:
-    """A file's items in the order the reader meets them, as rows."""
+    """A file's items in the order the reader meets them, as rows, handed over a chunk at a time."""
 
     def __init__(self, file: int) -> None:
         self.file = file
+        self.count = 0
         self.columns: tuple[list[Any], ...] = ([], [], [], [], [])
 
     def add(self, kind: str, obj: Any, doc_id: str | None = None, source: str | None = None) -> None:
-        orders, kinds, blobs, ids, sources = self.columns
-        orders.append(_order(self.file, len(orders)))
-        kinds.append(kind)
-        blobs.append(obj if isinstance(obj, bytes) else pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL))
-        ids.append(doc_id)
-        sources.append(source)
+        self._append(_order(self.file, self.count), kind, obj, doc_id, source)
+        self.count += 1
 
-    def rows(self) -> Any:
-        return _doc_rows(*self.columns)
+    def claim(self, doc_id: str, claim: tuple[str, str | None, str | None, int | None]) -> None:
+        """The id claim of the item the reader hands over next (it shares that item's order)."""
+        self._append(_order(self.file, self.count), "claim", claim, doc_id, None)
+
+    def _append(self, order: int, kind: str, obj: Any, doc_id: str | None, source: str | None) -> None:
+        for column, value in zip(self.columns, (order, kind, obj if isinstance(obj, bytes) else
+                                                pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL), doc_id, source)):
+            column.append(value)
+
+    def __len__(self) -> int:
+        return len(self.columns[0])
+
+    def take(self) -> Any:
+        """The rows added since the last call."""
+        rows = _doc_rows(*self.columns)
+        self.columns = ([], [], [], [], [])
+        return rows
+
+
+class _Claims(IdOwners):
+    """Records one file's id claims and settles none: the claims of every file are settled
+    together afterwards (:func:`_settle_ids`), in input order, as one ``IdOwners`` does locally."""
+
+    def __init__(self, items: _Items) -> None:
+        super().__init__()
+        self.items = items
+
+    def claim_reject(self, reason: str, doc_id: str, path: str | None, line: int | None) -> tuple[str, str | None]:
+        self.items.claim(doc_id, ("reject", reason, path, line))
+        return reason, doc_id
+
+    def claim_document(self, doc_id: str, path: str, line: int | None) -> str | None:
+        self.items.claim(doc_id, ("doc", None, path, line))
+        return None
 
 
 # --------------------------------------------------------------------------- stage functions (run on workers)
 
 
-def _read_files(batch: Any, pipeline: Pipeline, describe: bool) -> Any:
-    """Read each listed path with ``readers.read``; with ``describe``, add its manifest entry."""
-    import pyarrow as pa
+def _read_files(batch: Any, pipeline: Pipeline) -> Iterator[Any]:
+    """Read each listed file with ``readers.read``, and describe it for the manifest.
 
+    Rows go out every :data:`ROWS_PER_BLOCK` documents, so one big file never
+    sits whole in a worker's memory.
+    """
     inp = pipeline.input
-    tables = []
     for file, paths in zip(batch.column("file").to_pylist(), batch.column("paths").to_pylist()):
         items = _Items(file)
         try:
             for doc in read(paths, format=inp.format, strict=inp.strict, on_reject=lambda r: items.add("reject", r),
-                            exclude=inp.exclude, limits=inp.limits):
+                            exclude=inp.exclude, limits=inp.limits, ids=_Claims(items)):
                 items.add("doc", doc, doc.id)
-            if describe:
-                items.add("input", describe_inputs(paths)[0])
+                if len(items) >= 2 * ROWS_PER_BLOCK:
+                    yield items.take()
+            items.add("input", describe_inputs(paths)[0])
         except CorpusError as err:
             items.add("error", _error_blob(err))
-        tables.append(items.rows())
-    return pa.concat_tables(tables)
+        yield items.take()
+
+
+def _settle_ids(group: Any, strict: bool) -> Any:
+    """The claims of one id, in input order: the records that lose it, as the rejects (or,
+    strict, the errors) that replace them. An id claimed once yields nothing."""
+    out: tuple[list[Any], ...] = ([], [], [], [], [])
+    if group.num_rows > 1:
+        owners = IdOwners()
+        doc_id = group.column("id")[0].as_py()
+        for order, blob in sorted(zip(group.column("order").to_pylist(), group.column("blob").to_pylist())):
+            kind, reason, path, line = pickle.loads(blob)
+            if kind == "doc":
+                reason = owners.claim_document(doc_id, path, line)
+                if reason is None:
+                    continue
+            else:
+                reason, still_owned = owners.claim_reject(reason, doc_id, path, line)
+                if still_owned is not None:
+                    continue
+            if strict:
+                kind, blob = "error", _error_blob(InputError(path or "<input>", reason, line))
+            else:
+                kind, blob = "reject", pickle.dumps(Reject(stage="read", reason=reason, path=path, line=line))
+            for column, value in zip(out, (order, kind, blob, None, None)):
+                column.append(value)
+    return _doc_rows(*out)
+
+
+def _drop(batch: Any, orders: np.ndarray) -> Any:
+    """The rows whose order is not in the sorted array ``orders``."""
+    import pyarrow as pa
+
+    keep = ~_in_sorted(batch.column("order").to_numpy(), orders)
+    return batch.filter(pa.array(keep))
 
 
 def _clean(batch: Any, pipeline: Pipeline) -> Any:
@@ -297,13 +365,6 @@ def _kind(*kinds: str) -> Any:
     return col("kind").is_in(list(kinds))
 
 
-def _across_files(batch: Any) -> Any:
-    """The ids (rows of a min/max order aggregation) read from more than one file."""
-    lo = batch.column("min(order)").to_numpy() >> ITEM_BITS
-    hi = batch.column("max(order)").to_numpy() >> ITEM_BITS
-    return batch.filter(lo != hi)
-
-
 def _at_least(batch: Any, floors: dict[str, float]) -> Any:
     """The (source, key) counts that reach their source's floor (``learn_boilerplate``'s ``own``)."""
     floor = np.array([floors[s] for s in batch.column("source").to_pylist()], dtype=np.float64)
@@ -324,17 +385,26 @@ def _line_counts(batch: Any) -> Any:
                    "n": (pa.int64(), [n for _, n in items])})
 
 
+def _in_sorted(keys: np.ndarray, table: np.ndarray) -> np.ndarray:
+    """Which of ``keys`` are in the sorted array ``table``: a binary search per key, so a
+    task's cost does not grow with the table (``np.isin`` sorts the table with the keys)."""
+    if not len(table):
+        return np.zeros(len(keys), dtype=bool)
+    at = np.minimum(np.searchsorted(table, keys), len(table) - 1)
+    return table[at] == keys
+
+
 def _candidate_rows(batch: Any, own: dict[str, np.ndarray], shared: np.ndarray) -> Any:
     """For every candidate line a document holds: the document's order and article line keys, or the line's text.
 
     Groups: ``o <source> <key>`` (a line of one source), ``s <key>`` (across
     sources), ``t <key>`` (the text of the first line with that key, any source).
+    ``own`` (per source) and ``shared`` are sorted key arrays; Ray hands a task
+    numpy arrays without copying them, so the candidates cost each task nothing
+    to receive, however many the corpus has.
     """
     import pyarrow as pa
 
-    every = np.union1d(np.concatenate(list(own.values())) if own else np.empty(0, np.uint64), shared)
-    shared_set = set(shared.tolist())
-    own_sets = {source: set(keys.tolist()) for source, keys in own.items()}
     groups, orders, lines, texts = [], [], [], []
     empty = np.empty(0, np.uint64)
 
@@ -346,16 +416,18 @@ def _candidate_rows(batch: Any, own: dict[str, np.ndarray], shared: np.ndarray) 
 
     for order, source, blob in zip(*(batch.column(c).to_pylist() for c in ("order", "source", "blob"))):
         keys, prose, first = _doc_line_keys(pickle.loads(blob))
-        held = np.intersect1d(keys, every, assume_unique=True)
-        if not len(held):
+        mine = own.get(source, empty)
+        in_own, in_shared = _in_sorted(keys, mine), _in_sorted(keys, shared)
+        if not (in_own.any() or in_shared.any()):
             continue
-        mine = own_sets.get(source, set())
-        article = article_keys(keys, prose, own.get(source, empty)).tobytes()
-        for key in held.tolist():
+        article = article_keys(keys, prose, mine).tobytes()
+        for key, is_own, is_shared in zip(keys.tolist(), in_own.tolist(), in_shared.tolist()):
+            if not (is_own or is_shared):
+                continue
             add(f"t {key}", order, b"", first[key])
-            if key in mine:
+            if is_own:
                 add(f"o {source}\0{key}", order, article, "")
-            if key in shared_set:
+            if is_shared:
                 add(f"s {key}", order, article, "")
     return _table({"group": (pa.string(), groups), "order": (pa.int64(), orders), "lines": (pa.binary(), lines),
                    "text": (pa.string(), texts)})
@@ -523,15 +595,9 @@ def _terms(batch: Any) -> Any:
                    "terms": (pa.binary(), [pickle.dumps(term_counts(d.text)) for d in docs])})
 
 
-def _set_story(batch: Any, stories: dict[str, str]) -> Any:
-    import pyarrow as pa
-
-    blobs = []
-    for blob in batch.column("blob").to_pylist():
-        doc = pickle.loads(blob)
-        doc.story = stories.get(doc.id)
-        blobs.append(pickle.dumps(doc, protocol=pickle.HIGHEST_PROTOCOL))
-    return batch.set_column(batch.schema.get_field_index("blob"), "blob", pa.array(blobs, pa.binary()))
+def _with_story(doc: Document, story: str | None) -> Document:
+    doc.story = story
+    return doc
 
 
 # --------------------------------------------------------------------------- the driver
@@ -606,23 +672,30 @@ class _Run:
             shards.append({"file": len(shards) + len(walk_rejects) + len(errors), "paths": [str(path)]})
 
         self._done("list", "read+clean")
-        # 2. read: one task per file; if ids collide across files, once more as one task in order.
+        # 2. read: one task per file; then every id claimed twice is settled by a group-by on id.
         items = self._map(ray.data.from_items(shards, override_num_blocks=min(len(shards), 8 * self.cpus)), _read_files,
-                          pipeline=pipeline, describe=True).materialize() if shards else None
+                          pipeline=pipeline).materialize() if shards else None
         inputs = [] if items is None else [pickle.loads(r["blob"]) for r in
                                            items.filter(expr=_kind("input")).sort("order").iter_rows()]
-        if items is not None and self._ids_collide(items):
-            items = self._map(ray.data.from_items([{"file": 0, "paths": [str(p) for p in inp.paths]}]), _read_files,
-                              pipeline=pipeline, describe=False).materialize()
-            walk_rejects, errors = [], []  # the single read walks again, rejects and all
         rejects: list[tuple[int, int, Reject]] = [(0, o, r) for o, r in walk_rejects]
         read_count = 0
         docs = None
         if items is not None:
-            for row in items.filter(expr=_kind("reject", "error")).iter_rows():
+            claims = items.filter(expr=_kind("claim")).select_columns(["order", "id", "blob"])
+            settled = self._groups(claims, "id", _settle_ids, strict=inp.strict).materialize()
+            replaced = sorted(r["order"] for r in settled.select_columns(["order"]).iter_rows())
+            for row in settled.iter_rows():
                 self._note(row, rejects, errors)
-            read_count = items.filter(expr=_kind("doc")).count()
-            docs = self._blocks(items.filter(expr=_kind("doc")), read_count)
+            gone = set(replaced)
+            for row in items.filter(expr=_kind("reject", "error")).iter_rows():
+                if row["order"] not in gone:
+                    self._note(row, rejects, errors)
+            docs = items.filter(expr=_kind("doc"))
+            if replaced:
+                docs = self._map(docs, _drop, orders=np.array(replaced, dtype=np.int64))
+            docs = docs.materialize()
+            read_count = docs.count()
+            docs = self._blocks(docs, read_count)
         read_rejects = len(rejects)
 
         self._done("read", "read+clean")
@@ -678,14 +751,6 @@ class _Run:
             errors.append((row["order"], row["blob"]))
         elif row["kind"] == "reject":
             rejects.append((rank, row["order"], pickle.loads(row["blob"])))
-
-    def _ids_collide(self, items: Any) -> bool:
-        """Whether one id is read from two files (then which copy wins depends on the global order)."""
-        from ray.data.aggregate import Max, Min
-
-        docs = items.filter(expr=_kind("doc")).select_columns(["id", "order"])
-        spans = docs.groupby("id", num_partitions=self.partitions).aggregate(Min("order"), Max("order"))
-        return self._map(spans, _across_files).count() > 0
 
     def _learn(self, docs: Any) -> list[dict[str, Any]]:
         """The learned-lines rows :func:`corpus.clean.learned.learn_boilerplate` gives, computed by group-bys."""
@@ -794,7 +859,10 @@ class _Run:
             terms = sorted((r["order"], r["id"], pickle.loads(r["terms"])) for r in self._map(kept, _terms).iter_rows())
             ids = [i for _, i, _ in terms]
             stories = stories_from_counts(ids, [t for _, _, t in terms], float(cfg.story_threshold))
-            kept = self._map(kept, _set_story, stories={i: s for i, s in zip(ids, stories) if s is not None})
             self._done("story", "dedup")
-        found.kept = (pickle.loads(r["blob"]) for r in kept.sort("order").iter_rows())
+            # The kept documents stream to the driver in order, the order ``stories`` is in.
+            found.kept = (_with_story(pickle.loads(r["blob"]), story)
+                          for r, story in zip(kept.sort("order").iter_rows(), stories, strict=True))
+        else:
+            found.kept = (pickle.loads(r["blob"]) for r in kept.sort("order").iter_rows())
         return found
