@@ -182,3 +182,20 @@ def test_a_base_signed_otherwise_is_refused(ray_engine, tmp_path):
     pipeline = pipeline_from_dict({"input": {"paths": [str(INCREMENTAL)]}, "dedup": {"num_perm": 64}})
     with pytest.raises(CorpusError, match="the base index was signed with"):
         ray_engine.run(pipeline.with_overrides(output=str(tmp_path / "ray")), base=tmp_path / "base")
+
+
+def test_an_address_nobody_answers_at_is_one_error_line(tmp_path):
+    """Ray alone retries an unreachable address for minutes; the engine says so at once."""
+    import socket
+
+    pytest.importorskip("ray", reason="the ray extra is not installed: pip install -e '.[ray]'")
+
+    with socket.socket() as free:  # a port nothing listens on once this closes
+        free.bind(("127.0.0.1", 0))
+        port = free.getsockname()[1]
+    done = subprocess.run([sys.executable, "-m", "corpus", "run", str(PIPELINE), "--engine", "ray",
+                           "--address", f"127.0.0.1:{port}", "--output", str(tmp_path / "out")],
+                          capture_output=True, text=True, timeout=120, cwd=ROOT)
+    assert done.returncode != 0
+    assert f"cannot reach Ray at 127.0.0.1:{port}" in done.stderr and "Traceback" not in done.stderr
+    assert not (tmp_path / "out").exists()

@@ -71,6 +71,7 @@ import itertools
 import logging
 import os
 import pickle
+import socket
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -153,6 +154,8 @@ def _ray_session(address: str | None, progress: bool) -> Iterator[None]:
     from ray.data.context import DataContext, ShuffleStrategy
 
     started = not ray.is_initialized()
+    if started and address is not None:
+        _check_reachable(address)
     if started:
         # A Ray started here has no dashboard (a web server) and reports no usage stats.
         local = {"include_dashboard": False} if address is None else {}
@@ -178,6 +181,21 @@ def _ray_session(address: str | None, progress: bool) -> Iterator[None]:
         data_log.setLevel(saved_level)
         if started:
             ray.shutdown()
+
+
+def _check_reachable(address: str, timeout: float = 10.0) -> None:
+    """Fail within seconds when nothing answers at ``host:port`` (Ray itself retries for minutes).
+
+    ``auto`` and addresses without a port are left to Ray, which resolves them.
+    """
+    host, sep, port = address.removeprefix("ray://").rpartition(":")
+    if not sep or not port.isdigit():
+        return
+    try:
+        socket.create_connection((host.strip("[]"), int(port)), timeout=timeout).close()
+    except OSError as err:
+        raise CorpusError(f"cannot reach Ray at {address}: {err.strerror or err}; start a cluster there "
+                          "(ray start --head) or check the address") from err
 
 
 # --------------------------------------------------------------------------- rows
