@@ -47,7 +47,8 @@ def generate_feed(path: Path, docs: int = DOCS) -> None:
 # A wrapper that runs the CLI with a SIGKILL planted at one point of the snapshot writer.
 KILLER = '''
 import os, signal, sys
-import corpus.snapshot as snapshot
+import corpus.snapshot.publish as snapshot_publish
+import corpus.snapshot.write as snapshot_write
 from corpus.cli import main
 
 point = sys.argv.pop(1)
@@ -56,15 +57,15 @@ def die():
     os.kill(os.getpid(), signal.SIGKILL)
 
 if point == "writing-documents":
-    write_record, calls = snapshot._OutputFile.write_record, [0]
+    write_record, calls = snapshot_write._OutputFile.write_record, [0]
     def write_record_then_die(self, line):
         calls[0] += 1
         if calls[0] == 200:
             die()
         write_record(self, line)
-    snapshot._OutputFile.write_record = write_record_then_die
+    snapshot_write._OutputFile.write_record = write_record_then_die
 elif point == "before-publish":
-    snapshot._publish = lambda tmp, out: die()
+    snapshot_write._publish = lambda tmp, out: die()  # where write_snapshot looks it up
 elif point == "mid-publish":
     rename, renames = os.rename, [0]
     def rename_then_die(src, dst):
@@ -72,7 +73,7 @@ elif point == "mid-publish":
         if renames[0] == 2:  # the old snapshot is aside, the new one not yet in place
             die()
         rename(src, dst)
-    snapshot.os.rename = rename_then_die
+    snapshot_publish.os.rename = rename_then_die
 main(sys.argv[1:], prog_name="corpus")
 '''
 
@@ -189,13 +190,13 @@ def run_seed(out: Path) -> None:
 
 
 def test_a_full_disk_is_one_clear_error_and_leaves_the_previous_snapshot(tmp_path: Path, monkeypatch) -> None:
-    import corpus.snapshot as snapshot
+    import corpus.snapshot.write as snapshot_write
 
     out = tmp_path / "snapshot"
     run_seed(out)
     before = files(out)
     written = [0]
-    real_write = snapshot._Sink.write
+    real_write = snapshot_write._Sink.write
 
     def write_until_full(self, data: bytes) -> int:
         written[0] += len(data)
@@ -203,7 +204,7 @@ def test_a_full_disk_is_one_clear_error_and_leaves_the_previous_snapshot(tmp_pat
             raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(self.f.name))
         return real_write(self, data)
 
-    monkeypatch.setattr(snapshot._Sink, "write", write_until_full)
+    monkeypatch.setattr(snapshot_write._Sink, "write", write_until_full)
     with pytest.raises(CorpusError) as failed:
         run(load_pipeline(PIPELINE).with_overrides(inputs=[str(SAMPLES)], output=str(out)))
     message = str(failed.value)

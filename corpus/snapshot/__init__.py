@@ -1,0 +1,80 @@
+"""Snapshots: a corpus on disk that can be checked years later.
+
+A snapshot is a directory, published atomically, that holds everything needed
+to trust it, extend it and read it back without this package::
+
+    data-00000.jsonl.gz      kept documents, one ``Document.to_json()`` per line,
+    data-00001.jsonl.gz      in shards of at most ``shard_bytes`` uncompressed
+    clusters.jsonl.gz        one duplicate cluster per line (kept id + members)
+    rejects.jsonl.gz         every input dropped, with its stage and reason
+    signatures.npy           MinHash signatures, uint32 (n, num_perm), plain .npy
+    signature_ids.jsonl.gz   the document id of each signature row, in order
+    report.html              the human summary (see :mod:`corpus.report`)
+    manifest.json            versions, pipeline, inputs, counts, and the sha256,
+                             byte size and record count of every file above
+
+``.jsonl.zst`` replaces ``.jsonl.gz`` with ``compression="zst"``. Nothing here
+depends on pickle: the signatures load with ``numpy.load(allow_pickle=False)``
+and their dedup parameters (``num_perm``, ``seed``, ``scheme``, ``ngram``) are
+in the manifest, so an incremental run can reuse them as a base index.
+
+Every input is accounted for: ``inputs = kept + merged + rejected``, where
+*merged* counts cluster members other than the cluster's kept document. The
+writer refuses to publish a snapshot where this does not hold, and
+:func:`verify_snapshot` checks it again from the files.
+
+Two writes of the same documents give byte-identical files: gzip without
+mtime or file name, single-threaded zstd at a fixed level, no timestamps
+unless the caller puts one (``created``) in the manifest.
+
+The modules, one per concern (this one only re-exports the public API)::
+
+    format    file names, format version, compressions, reserved manifest keys
+    ledger    the accounting, shared by the writer and the verifier
+    write     write_snapshot: output files, signatures, learned lines, manifest
+    publish   atomic publication and the leftovers of killed writers
+    load      load_snapshot and the lazy, checked reading of records
+    verify    verify_snapshot
+    diff      diff_snapshots
+"""
+
+from __future__ import annotations
+
+from corpus.dedup import Signatures
+from corpus.snapshot.diff import MergeChange, SnapshotDiff, diff_snapshots
+from corpus.snapshot.format import (
+    COMPRESSIONS,
+    DEFAULT_SHARD_BYTES,
+    FORMAT,
+    FORMAT_VERSION,
+    MANIFEST,
+    REPORT,
+    RESERVED_KEYS,
+    SIGNATURE_PARAMS,
+    SIGNATURES_FILE,
+)
+from corpus.snapshot.load import Snapshot, load_snapshot
+from corpus.snapshot.verify import verify_snapshot
+from corpus.snapshot.write import LearnedLines, describe_inputs, write_snapshot
+
+__all__ = [
+    "COMPRESSIONS",
+    "DEFAULT_SHARD_BYTES",
+    "FORMAT",
+    "FORMAT_VERSION",
+    "MANIFEST",
+    "REPORT",
+    "RESERVED_KEYS",
+    "SIGNATURE_PARAMS",
+    "SIGNATURES_FILE",
+    "LearnedLines",
+    "MergeChange",
+    "Signatures",
+    "Snapshot",
+    "SnapshotDiff",
+    "describe_inputs",
+    "diff_snapshots",
+    "load_snapshot",
+    "verify_snapshot",
+    "write_snapshot",
+]

@@ -1,0 +1,99 @@
+"""Atomic publication: the output path holds a whole snapshot or none.
+
+A snapshot is written in a hidden sibling, ``.NAME.partial-PID-*``, fsynced,
+then renamed into place. A previous snapshot is first moved aside to
+``.NAME.old-PID-*`` and removed only once the new one is in place. A writer
+killed midway leaves these hidden directories behind; the next write of the
+same output removes those of processes no longer running, or puts an ``.old``
+one back if nothing was published, so a crash never loses the last good
+snapshot.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import secrets
+import shutil
+from pathlib import Path
+
+from corpus.errors import CorpusError
+from corpus.snapshot.format import FORMAT, MANIFEST
+
+
+def _check_replaceable(out: Path) -> None:
+    """Refuse to replace anything but an empty directory or an older snapshot."""
+    if not out.exists() and not out.is_symlink():
+        return
+    if not out.is_dir() or out.is_symlink():
+        raise CorpusError(f"{out}: exists and is not a snapshot directory; choose another output")
+    if not any(out.iterdir()):
+        return
+    try:
+        existing = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        existing = None
+    if not isinstance(existing, dict) or existing.get("format") != FORMAT:
+        raise CorpusError(f"{out}: exists and is not a corpus snapshot (no {MANIFEST}); it will not be replaced")
+
+
+_LEFTOVER = re.compile(r"\.(?P<name>.+)\.(partial|old)-(?P<pid>\d+)-[0-9a-f]+")
+
+
+def _remove_leftovers(out: Path) -> None:
+    """Remove what a writer of ``out`` that was killed left behind: ``.NAME.partial-PID-*`` and ``.NAME.old-PID-*``.
+
+    Only directories of processes that are no longer running go; a live
+    writer's are left alone. An ``.old`` directory is a previous snapshot that
+    a writer killed mid-publish had moved aside; it is put back if nothing is
+    published at ``out``, so a crash never loses the last good snapshot.
+    """
+    if not out.parent.is_dir():
+        return
+    for entry in sorted(out.parent.iterdir()):
+        match = _LEFTOVER.fullmatch(entry.name)
+        if match is None or match.group("name") != out.name or _running(int(match.group("pid"))):
+            continue
+        if ".old-" in entry.name and not out.exists() and (entry / MANIFEST).is_file():
+            os.rename(entry, out)
+        else:
+            shutil.rmtree(entry, ignore_errors=True)
+
+
+def _running(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # another user's process
+    return True
+
+
+def _publish(tmp: Path, out: Path) -> None:
+    """Rename ``tmp`` to ``out``; an old snapshot there is moved aside first, then removed."""
+    old = None
+    if out.exists():
+        old = out.parent / f".{out.name}.old-{os.getpid()}-{secrets.token_hex(4)}"
+        os.rename(out, old)
+    try:
+        os.rename(tmp, out)
+    except BaseException:
+        if old is not None:
+            os.rename(old, out)
+        raise
+    _fsync_dir(out.parent)
+    if old is not None:
+        # Published already: a failure here only leaves a hidden leftover, swept by the next write.
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

@@ -1,0 +1,414 @@
+"""Writing a snapshot: :func:`write_snapshot` and the manifest it computes.
+
+The output files are hashed, counted and fsynced as they are written; the
+ledger must balance before anything is published (see
+:mod:`corpus.snapshot.publish` for how). Also here: the signatures and learned
+lines stored for later runs, the environment recorded in the manifest, and
+:func:`describe_inputs`, the manifest's description of the files read.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.metadata
+import json
+import os
+import platform
+import re
+import secrets
+import shutil
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import IO, Any
+
+import numpy as np
+
+from corpus.dedup import Signatures
+from corpus.document import Document, Reject
+from corpus.errors import CorpusError, InputError
+from corpus.writers import plain_number, compressing_writer
+from corpus.writers import dumps as _dumps
+from corpus.report import ReportStats, render_report
+from corpus.snapshot.format import (
+    COMPRESSIONS,
+    DEFAULT_SHARD_BYTES,
+    FORMAT,
+    FORMAT_VERSION,
+    MANIFEST,
+    REPORT,
+    RESERVED_KEYS,
+    SIGNATURE_PARAMS,
+    SIGNATURES_FILE,
+    _sha256_file,
+)
+from corpus.snapshot.ledger import _accounting_problem, _Ledger
+from corpus.snapshot.publish import _check_replaceable, _fsync_dir, _publish, _remove_leftovers
+
+
+# {line: count}, (line, count) pairs, or rows with at least a "line" key.
+LearnedLines = Mapping[str, int] | Iterable[tuple[str, int]] | Iterable[Mapping[str, Any]]
+
+
+def describe_inputs(paths: Iterable[str | os.PathLike[str]]) -> list[dict[str, Any]]:
+    """Path, byte size and sha256 of each input file, in the order given.
+
+    Pass the files the pipeline actually read (not directories): the manifest
+    must let an archivist check that the same bytes produce the same corpus.
+    """
+    described = []
+    for p in paths:
+        path = Path(p)
+        if path.is_dir():
+            raise InputError(str(path), "is a directory; describe the files the pipeline read")
+        try:
+            digest, size = _sha256_file(path)
+        except OSError as exc:
+            raise InputError(str(path), f"cannot read input: {exc.strerror or exc}") from exc
+        described.append({"path": str(p), "bytes": size, "sha256": digest})
+    return described
+
+
+class _Sink:
+    """The raw bytes going to one file: hashed and counted on the way."""
+
+    def __init__(self, f: IO[bytes]) -> None:
+        self.f = f
+        self.sha = hashlib.sha256()
+        self.bytes = 0
+
+    def write(self, data: bytes) -> int:
+        self.sha.update(data)
+        self.bytes += len(data)
+        return self.f.write(data)
+
+    def flush(self) -> None:
+        self.f.flush()
+
+
+class _OutputFile:
+    """One file of the snapshot being written, compressed or not, then fsynced."""
+
+    def __init__(self, directory: Path, name: str, role: str, compression: str | None) -> None:
+        self.name = name
+        self.role = role
+        self.records = 0
+        self.uncompressed = 0
+        self._file = open(directory / name, "wb")
+        self._sink = _Sink(self._file)
+        self._stream: Any = compressing_writer(self._sink, compression)
+
+    def write(self, data: bytes) -> None:
+        self._stream.write(data)
+        self.uncompressed += len(data)
+
+    def write_record(self, line: str) -> None:
+        self.write(line.encode("utf-8") + b"\n")
+        self.records += 1
+
+    def close(self) -> dict[str, Any]:
+        """Finish the stream, fsync, and describe the file for the manifest."""
+        if self._stream is not self._sink:
+            self._stream.close()
+        self._file.flush()
+        os.fsync(self._file.fileno())
+        self._file.close()
+        return {
+            "role": self.role,
+            "bytes": self._sink.bytes,
+            "sha256": self._sink.sha.hexdigest(),
+            "records": self.records,
+            "uncompressed_bytes": self.uncompressed,
+        }
+
+    def abandon(self) -> None:
+        self._file.close()
+
+
+def _record_line(obj: Any, to_json: Any, what: str) -> str:
+    """Serialise one record, turning any failure into an error that names it."""
+    try:
+        return _dumps(to_json(obj))
+    except Exception as exc:  # noqa: BLE001 - any failure of a record's serialisation is reported the same way
+        raise CorpusError(f"{what}: cannot be written as JSON: {type(exc).__name__}: {exc}") from exc
+
+
+def write_snapshot(
+    out_dir: str | os.PathLike[str],
+    documents: Iterable[Document],
+    clusters: Iterable[Mapping[str, Any]],
+    rejects: Iterable[Reject],
+    *,
+    manifest: Mapping[str, Any],
+    signatures: Signatures | None = None,
+    learned_lines: LearnedLines | None = None,
+    compression: str = "gz",
+    shard_bytes: int = DEFAULT_SHARD_BYTES,
+) -> Path:
+    """Write a snapshot and publish it at ``out_dir`` atomically; return its path.
+
+    ``manifest`` is the caller's part of ``manifest.json``: ``counts`` (required,
+    with ``inputs``, the number of documents read, plus any per-stage counts;
+    ``kept``/``merged``/``rejected``, if given, must match what is written),
+    ``pipeline`` (the resolved pipeline), ``inputs`` (see :func:`describe_inputs`)
+    and ``created`` if a creation time is wanted (none by default, so that two
+    runs give the same bytes). Keys in :data:`RESERVED_KEYS` are computed here.
+
+    Files are written in a hidden sibling directory, fsynced, then renamed into
+    place; an existing snapshot at ``out_dir`` is replaced only once the new one
+    is complete. On any failure the partial directory is removed and
+    ``out_dir`` is left as it was.
+    """
+    out = Path(out_dir)
+    if compression not in COMPRESSIONS:
+        raise CorpusError(f"unknown compression {compression!r}; use one of {', '.join(COMPRESSIONS)}")
+    if shard_bytes <= 0:
+        raise CorpusError(f"shard_bytes must be positive, got {shard_bytes}")
+    counts = manifest.get("counts")
+    if not isinstance(counts, Mapping) or not isinstance(counts.get("inputs"), int):
+        raise CorpusError(
+            "manifest['counts']['inputs'] (the number of documents read) is required to prove that no document was lost"
+        )
+    reserved = sorted(k for k in manifest if k in RESERVED_KEYS)
+    if reserved:
+        raise CorpusError(f"manifest keys {', '.join(reserved)} are computed by write_snapshot; do not pass them")
+    if signatures is not None:
+        _check_signatures(signatures)
+    learned = _learned_lines(learned_lines)
+
+    _check_replaceable(out)
+    tmp = out.parent / f".{out.name}.partial-{os.getpid()}-{secrets.token_hex(4)}"
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        _remove_leftovers(out)
+        os.mkdir(tmp)
+    except OSError as exc:
+        raise CorpusError(f"{out}: cannot write a snapshot here ({_os_reason(exc)})") from exc
+    try:
+        body = _write_contents(tmp, documents, clusters, rejects, manifest, signatures, learned, compression, shard_bytes)
+        _write_json(tmp / MANIFEST, body)
+        _fsync_dir(tmp)
+        _publish(tmp, out)
+    except BaseException as exc:
+        shutil.rmtree(tmp, ignore_errors=True)
+        if isinstance(exc, OSError):
+            raise CorpusError(f"{out}: writing the snapshot failed ({_os_reason(exc)}); "
+                              "nothing was published and the partial files were removed") from exc
+        raise
+    return out
+
+
+def _os_reason(exc: OSError) -> str:
+    """``No space left on device: /out/.snap.partial-1-ab/data-00000.jsonl.gz`` from an OSError."""
+    reason = exc.strerror or str(exc)
+    return f"{reason}: {exc.filename}" if exc.filename else reason
+
+
+def _write_contents(
+    tmp: Path,
+    documents: Iterable[Document],
+    clusters: Iterable[Mapping[str, Any]],
+    rejects: Iterable[Reject],
+    manifest: Mapping[str, Any],
+    signatures: Signatures | None,
+    learned: list[dict[str, Any]],
+    compression: str,
+    shard_bytes: int,
+) -> dict[str, Any]:
+    """Write every file but the manifest into ``tmp``; return the manifest."""
+    ext = COMPRESSIONS[compression]
+    files: dict[str, dict[str, Any]] = {}
+    ledger = _Ledger()
+    stats = ReportStats()
+
+    def finish(output: _OutputFile) -> None:
+        files[output.name] = output.close()
+
+    shards = 0
+    shard = _OutputFile(tmp, f"data-{shards:05d}{ext}", "documents", compression)
+    try:
+        for n, doc in enumerate(documents):
+            line = _record_line(doc, Document.to_json, f"document #{n} (id {getattr(doc, 'id', '?')!r})")
+            if shard.records and shard.uncompressed + len(line.encode("utf-8")) + 1 > shard_bytes:
+                finish(shard)
+                shards += 1
+                shard = _OutputFile(tmp, f"data-{shards:05d}{ext}", "documents", compression)
+            shard.write_record(line)
+            ledger.keep(doc.id, f"document #{n}")
+            stats.add_document(doc)
+    except BaseException:
+        shard.abandon()
+        raise
+    finish(shard)
+
+    cluster_file = _OutputFile(tmp, f"clusters{ext}", "clusters", compression)
+    try:
+        for n, cluster in enumerate(clusters):
+            cluster_file.write_record(_record_line(cluster, dict, f"cluster #{n}"))
+            ledger.cluster(cluster, f"cluster #{n}")
+            stats.add_cluster(cluster)
+    except BaseException:
+        cluster_file.abandon()
+        raise
+    finish(cluster_file)
+
+    reject_file = _OutputFile(tmp, f"rejects{ext}", "rejects", compression)
+    try:
+        for n, reject in enumerate(rejects):
+            reject_file.write_record(_record_line(reject, Reject.to_json, f"reject #{n}"))
+            ledger.reject(reject.id)
+            stats.add_reject(reject)
+    except BaseException:
+        reject_file.abandon()
+        raise
+    finish(reject_file)
+
+    problems = ledger.finish()
+    if signatures is not None and (problem := ledger.signature_problem(signatures.ids, "signatures")):
+        problems.append(problem)
+    if problems:
+        shown = "; ".join(problems[:5]) + (f"; and {len(problems) - 5} more" if len(problems) > 5 else "")
+        raise CorpusError(f"snapshot not written: {shown}")
+    counts = manifest["counts"]
+    accounting = ledger.accounting(counts["inputs"])
+    declared = {k: counts[k] for k in ("kept", "merged", "rejected") if k in counts}
+    differ = [f"{k}: counted {v} by the pipeline, {accounting[k]} written" for k, v in declared.items() if v != accounting[k]]
+    if differ:
+        raise CorpusError("snapshot not written: " + "; ".join(differ))
+    if problem := _accounting_problem(accounting):
+        raise CorpusError(f"snapshot not written: {problem}")
+
+    signatures_entry = None
+    if signatures is not None:
+        signatures_entry = _write_signatures(tmp, signatures, ext, compression, files)
+
+    body: dict[str, Any] = {"format": FORMAT, "format_version": FORMAT_VERSION, "corpus_version": _corpus_version()}
+    body.update(manifest)
+    body["environment"] = _environment()
+    body["accounting"] = accounting
+    body["learned_lines"] = learned
+    body["compression"] = compression
+    body["signatures"] = signatures_entry
+
+    report_stats = stats.to_dict(
+        accounting=accounting,
+        counts=dict(counts),
+        learned_lines=learned,
+        title=_title(manifest),
+        created=manifest.get("created"),
+    )
+    report = _OutputFile(tmp, REPORT, "report", None)
+    report.write(render_report(report_stats).encode("utf-8"))
+    entry = report.close()
+    del entry["records"], entry["uncompressed_bytes"]
+    files[REPORT] = entry
+
+    body["files"] = files
+    try:
+        _dumps(body)
+    except (TypeError, ValueError) as exc:
+        raise CorpusError(f"the manifest given to write_snapshot is not JSON: {exc}") from exc
+    return body
+
+
+def _title(manifest: Mapping[str, Any]) -> str:
+    pipeline = manifest.get("pipeline")
+    name = pipeline.get("name") if isinstance(pipeline, Mapping) else None
+    return f"corpus snapshot: {name}" if name else "corpus snapshot"
+
+
+def _check_signatures(signatures: Signatures) -> None:
+    values = signatures.values
+    missing = [p for p in SIGNATURE_PARAMS if p not in signatures.params]
+    if missing:
+        raise CorpusError(f"signature parameters {', '.join(missing)} are missing; they are needed to reuse them")
+    if not isinstance(values, np.ndarray) or values.dtype != np.uint32 or values.ndim != 2:
+        raise CorpusError("signatures must be a 2-D numpy uint32 array (documents x num_perm)")
+    if values.shape[0] != len(signatures.ids):
+        raise CorpusError(f"{values.shape[0]} signatures for {len(signatures.ids)} ids")
+    if values.shape[1] != signatures.params["num_perm"]:
+        raise CorpusError(f"signatures have {values.shape[1]} columns but num_perm is {signatures.params['num_perm']}")
+    if len(set(signatures.ids)) != len(signatures.ids):
+        raise CorpusError("signature ids are not unique")
+
+
+def _write_signatures(
+    tmp: Path, signatures: Signatures, ext: str, compression: str, files: dict[str, dict[str, Any]]
+) -> dict[str, Any]:
+    ids = _OutputFile(tmp, f"signature_ids{ext}", "signature_ids", compression)
+    for doc_id in signatures.ids:
+        ids.write_record(_dumps(doc_id))
+    files[ids.name] = ids.close()
+    values = _OutputFile(tmp, SIGNATURES_FILE, "signatures", None)
+    # Little-endian, C order: the same bytes on every machine.
+    np.save(values, np.ascontiguousarray(signatures.values, dtype="<u4"), allow_pickle=False)
+    entry = values.close()
+    entry["records"] = len(signatures.ids)
+    files[SIGNATURES_FILE] = entry
+    return {
+        "values": SIGNATURES_FILE,
+        "ids": ids.name,
+        "count": len(signatures.ids),
+        "dtype": "<u4",
+        "params": dict(signatures.params),
+    }
+
+
+def _learned_lines(learned: LearnedLines | None) -> list[dict[str, Any]]:
+    """Learned boilerplate as manifest rows.
+
+    A mapping ``{line: count}`` becomes ``{"line", "count"}`` rows, most frequent
+    first (ties by line); rows given as mappings (such as the cleaner's
+    ``{"source", "line", "documents"}``) are kept as they are, in the given
+    order, so a later run can rebuild what it learned from the manifest.
+    """
+    if learned is None:
+        return []
+    if isinstance(learned, Mapping):
+        ranked = sorted(learned.items(), key=lambda item: (-item[1], item[0]))
+        return [{"line": str(line), "count": int(count)} for line, count in ranked]
+    rows = []
+    for n, row in enumerate(learned):
+        if isinstance(row, Mapping):
+            if not isinstance(row.get("line"), str):
+                raise CorpusError(f"learned line #{n} has no 'line' text: {row!r}")
+            rows.append(dict(row))
+        else:
+            line, count = row
+            rows.append({"line": str(line), "count": int(count)})
+    return rows
+
+
+def _corpus_version() -> str:
+    try:
+        return importlib.metadata.version("corpus")
+    except importlib.metadata.PackageNotFoundError:
+        from corpus import __version__
+
+        return __version__
+
+
+def _environment() -> dict[str, Any]:
+    """Python and the installed versions of corpus's declared dependencies."""
+    try:
+        requirements = importlib.metadata.requires("corpus") or []
+    except importlib.metadata.PackageNotFoundError:
+        requirements = []
+    versions: dict[str, str] = {}
+    for requirement in requirements:
+        if "extra ==" in requirement:
+            continue
+        match = re.match(r"[A-Za-z0-9][A-Za-z0-9._-]*", requirement)
+        if not match:
+            continue
+        try:
+            versions[match.group(0)] = importlib.metadata.version(match.group(0))
+        except importlib.metadata.PackageNotFoundError:
+            continue  # e.g. tomli, only required on older Pythons
+    return {"python": platform.python_version(), "dependencies": dict(sorted(versions.items()))}
+
+
+def _write_json(path: Path, obj: Any) -> None:
+    with open(path, "wb") as f:
+        f.write((json.dumps(obj, ensure_ascii=False, indent=2, default=plain_number) + "\n").encode("utf-8"))
+        f.flush()
+        os.fsync(f.fileno())
