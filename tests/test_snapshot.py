@@ -13,8 +13,8 @@ import pytest
 
 from corpus.document import Copy, Document, Reject, Removal
 from corpus.errors import CorpusError, InputError
+from corpus.dedup import Signatures
 from corpus.snapshot import (
-    Signatures,
     describe_inputs,
     diff_snapshots,
     load_snapshot,
@@ -22,9 +22,7 @@ from corpus.snapshot import (
     write_snapshot,
 )
 
-SEEDS = sorted(Path("/work/shared/seeds").glob("*.txt")) or sorted(
-    (Path(__file__).parent.parent / "samples").glob("*.txt")
-)
+SEEDS = sorted((Path(__file__).parent.parent / "samples" / "text").glob("*.txt"))
 
 
 def member(doc_id: str, similarity: float, source: str = "wire") -> dict[str, Any]:

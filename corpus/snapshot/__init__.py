@@ -40,7 +40,6 @@ The modules, one per concern (this one only re-exports the public API)::
 
 from __future__ import annotations
 
-from corpus.dedup import Signatures
 from corpus.snapshot.diff import MergeChange, SnapshotDiff, diff_snapshots
 from corpus.snapshot.format import (
     COMPRESSIONS,
@@ -69,7 +68,6 @@ __all__ = [
     "SIGNATURES_FILE",
     "LearnedLines",
     "MergeChange",
-    "Signatures",
     "Snapshot",
     "SnapshotDiff",
     "describe_inputs",
