@@ -128,6 +128,14 @@ def targets(results: dict[str, Any]) -> list[str]:
                 f"{r['wall_s']:.1f} s ({r['wall_s'] / corpus['wall_s']:.2f}x), F1 {f1:.4f} vs {r['scores']['f1']:.4f} — "
                 f"{'met' if faster and f1_ok else 'missed'}."
             )
+    compared = [(int(n), size["corpus_ray"]["files_differing_from_local"]) for n, size in results["sizes"].items()
+                if "files_differing_from_local" in size.get("corpus_ray", {})]
+    if compared:
+        same = all(not differ for _, differ in compared)
+        sizes = ", ".join(f"{n:,}" for n, _ in sorted(compared))
+        detail = "" if same else " (" + "; ".join(f"{n:,}: {', '.join(d)}" for n, d in sorted(compared) if d) + ")"
+        out.append(f"- Ray engine writes the same snapshot bytes as the local engine ({sizes} documents): "
+                   f"{'every file the same' if same else 'files differ'}{detail} — {'met' if same else 'missed'}.")
     aeb = results.get("aeb", {})
     if "corpus" in aeb:
         d = aeb["f1_difference"]

@@ -189,7 +189,19 @@ def bench_size(n_docs: int, seed: int, tools: list[str], timeout: float, e2e: bo
         out["corpus_e2e"] = end_to_end("corpus-e2e", "e2e", "corpus end to end")
     if ray and "corpus" in tools:
         out["corpus_ray"] = end_to_end("corpus-ray", "e2e-ray", "corpus end to end on Ray")
+        if out["corpus_ray"]["ok"] and out.get("corpus_e2e", {}).get("ok"):
+            differ = differing_files(runs / "corpus-e2e.work" / "snapshot", runs / "corpus-ray.work" / "snapshot")
+            out["corpus_ray"]["files_differing_from_local"] = differ
+            print(f"[{n_docs}] Ray and local snapshots: {'the same bytes' if not differ else 'differ: ' + ', '.join(differ)}",
+                  flush=True)
     return out
+
+
+def differing_files(a: Path, b: Path) -> list[str]:
+    """The files of two snapshot directories whose bytes differ (or that only one has)."""
+    names = sorted({p.name for p in a.iterdir()} | {p.name for p in b.iterdir()})
+    return [name for name in names
+            if not ((a / name).is_file() and (b / name).is_file() and (a / name).read_bytes() == (b / name).read_bytes())]
 
 
 def machine() -> dict[str, Any]:
