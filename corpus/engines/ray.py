@@ -700,17 +700,16 @@ class _Run:
         docs = None
         if items is not None:
             claims = items.filter(expr=_kind("claim")).select_columns(["order", "id", "blob"])
-            settled = self._groups(claims, "id", _settle_ids, strict=inp.strict).materialize()
-            replaced = sorted(r["order"] for r in settled.select_columns(["order"]).iter_rows())
-            for row in settled.iter_rows():
+            settled = list(self._groups(claims, "id", _settle_ids, strict=inp.strict).iter_rows())
+            replaced = {row["order"] for row in settled}
+            for row in settled:
                 self._note(row, rejects, errors)
-            gone = set(replaced)
             for row in items.filter(expr=_kind("reject", "error")).iter_rows():
-                if row["order"] not in gone:
+                if row["order"] not in replaced:  # else settled above, without the id it lost
                     self._note(row, rejects, errors)
             docs = items.filter(expr=_kind("doc"))
             if replaced:
-                docs = self._map(docs, _drop, orders=np.array(replaced, dtype=np.int64))
+                docs = self._map(docs, _drop, orders=np.array(sorted(replaced), dtype=np.int64))
             docs = docs.materialize()
             read_count = docs.count()
             docs = self._blocks(docs, read_count)
@@ -775,7 +774,7 @@ class _Run:
         from ray.data.aggregate import Count, Sum
 
         cfg = self.pipeline.learned
-        per_source = {r["source"]: r["count()"] for r in docs.groupby("source").count().iter_rows()}
+        per_source = {r["source"]: r["count()"] for r in docs.select_columns(["source"]).groupby("source").count().iter_rows()}
         counts = docs.select_columns(["source", "blob"]).map_batches(_line_counts, batch_format="pyarrow") \
             .groupby(["source", "key"], num_partitions=self.partitions).sum("n").materialize()
         floors = {s: max(cfg.min_documents, cfg.min_share * n) for s, n in per_source.items()}
