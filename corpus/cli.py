@@ -10,13 +10,16 @@ import sys
 from collections.abc import Callable, Iterable, Iterator
 from functools import wraps
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from corpus import __version__
 from corpus.document import Document, Reject
 from corpus.errors import CorpusError
+
+if TYPE_CHECKING:
+    from corpus.readers import IdOwners
 
 T = TypeVar("T")
 
@@ -42,14 +45,18 @@ def _progress(items: Iterable[T], desc: str, enabled: bool, unit: str = "doc") -
 
 
 class _RejectCollector:
-    """Collects rejects and prints each one as a warning line on stderr."""
+    """Collects rejects and prints each one as a warning line on stderr; with ``owners``, a
+    document dropped after reading is named by the file and line it was read from."""
 
-    def __init__(self) -> None:
+    def __init__(self, owners: IdOwners | None = None) -> None:
         self.rejects: list[Reject] = []
+        self._owners = owners
 
     def __call__(self, reject: Reject) -> None:
         from corpus.readers import warn_reject
 
+        if self._owners is not None:
+            reject = self._owners.locate(reject)
         self.rejects.append(reject)
         warn_reject(reject)
 
@@ -77,12 +84,13 @@ def clean(inputs: tuple[Path, ...], output: Path, rejects: Path | None, fmt: str
           favor_precision: bool, no_boilerplate: bool, progress: bool) -> None:
     """Clean raw documents (text, HTML, JSONL, WARC; files or directories) into OUTPUT."""
     from corpus.clean import CleanConfig, Cleaner
-    from corpus.readers import read
+    from corpus.readers import IdOwners, read
     from corpus.writers import write_jsonl
 
-    collector = _RejectCollector()
+    owners = IdOwners()
+    collector = _RejectCollector(owners)
     cleaner = Cleaner(CleanConfig(favor_precision=favor_precision, strip_boilerplate=not no_boilerplate))
-    documents = read(inputs, format=fmt, strict=strict, on_reject=collector)
+    documents = read(inputs, format=fmt, strict=strict, on_reject=collector, ids=owners)
     cleaned = cleaner.run(_progress(documents, "clean", progress), on_reject=collector, strict=strict)
     removed = 0
 

@@ -25,13 +25,18 @@ def test_python_dash_m_corpus_runs_the_cli():
 def test_clean_writes_documents_rejects_and_a_summary(tmp_path):
     (tmp_path / "in").mkdir()
     (tmp_path / "in" / "a.txt").write_text("World News\nOfficers refused to carry guns.\nShare", encoding="utf-8")
-    (tmp_path / "in" / "b.jsonl").write_text('{"id": "b", "text": "Fine."}\nnot json\n', encoding="utf-8")
+    (tmp_path / "in" / "b.jsonl").write_text('{"id": "b", "text": "Fine."}\nnot json\n{"id": "c", "text": "Share"}\n',
+                                              encoding="utf-8")
     result = invoke("clean", tmp_path / "in", "-o", tmp_path / "out.jsonl.gz", "--rejects", tmp_path / "rej.jsonl",
                     "--no-progress")
     assert result.exit_code == 0, result.output
-    assert "cleaned 2 documents, rejected 1, removed 2 boilerplate lines" in result.output
-    [reject] = [json.loads(line) for line in (tmp_path / "rej.jsonl").read_text().splitlines()]
-    assert reject["line"] == 2 and "malformed JSON" in reject["reason"]
+    assert "cleaned 2 documents, rejected 2, removed 2 boilerplate lines" in result.output
+    malformed, chrome_only = [json.loads(line) for line in (tmp_path / "rej.jsonl").read_text().splitlines()]
+    assert malformed["line"] == 2 and "malformed JSON" in malformed["reason"]
+    # A record dropped by cleaning names the file and line it was read from, as a read reject does.
+    assert chrome_only["stage"] == "clean" and chrome_only["id"] == "c"
+    assert chrome_only["path"].endswith("b.jsonl") and chrome_only["line"] == 3
+    assert "b.jsonl:3" in result.output
 
 
 def test_clean_strict_stops_with_one_line_naming_file_and_line(tmp_path):

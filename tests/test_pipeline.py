@@ -46,6 +46,18 @@ def test_every_input_is_kept_merged_or_rejected(snapshot):
     assert result.counts["inputs"] == len(kept) + len(merged) + len(rejected)
 
 
+def test_a_document_rejected_after_reading_names_its_file_and_line(tmp_path):
+    article = "Hundreds of firearms officers handed in their weapons after a colleague was charged with murder."
+    (tmp_path / "feed.jsonl").write_text(json.dumps({"id": "a", "text": article}) + "\n"
+                                         + json.dumps({"id": "chrome", "text": "Share this article"}) + "\n",
+                                         encoding="utf-8")
+    result = run(pipeline_from_dict({"input": {"paths": [str(tmp_path / "feed.jsonl")]},
+                                     "output": {"path": str(tmp_path / "out")}}))
+    [reject] = result.rejects
+    assert (reject.stage, reject.id, reject.path, reject.line) == ("clean", "chrome", str(tmp_path / "feed.jsonl"), 2)
+    assert [r.to_json() for r in load_snapshot(tmp_path / "out").rejects()] == [reject.to_json()]
+
+
 def test_each_ground_truth_group_collapses_to_one_record(snapshot):
     _, snap = snapshot
     kept = {d.id: d for d in snap.documents()}

@@ -117,6 +117,7 @@ def test_rejects_and_ids_read_twice_give_the_same_bytes(ray_engine, tmp_path):
     assert any("its id 'x4' is a duplicate" in r for r in reasons)
     assert any("no such file" in r for r in reasons)
     assert {r.stage for r in result.rejects} == {"read", "clean"}
+    assert all(r.path and r.path.startswith(str(raw)) for r in result.rejects if r.stage == "clean")
 
 
 def test_strict_stops_at_the_same_input(ray_engine, tmp_path):

@@ -27,7 +27,7 @@ from corpus.dedup.keep import Member
 from corpus.document import Copy, Document, Reject
 from corpus.errors import CorpusError
 from corpus.pipeline import Pipeline
-from corpus.readers import input_files, read
+from corpus.readers import IdOwners, input_files, read
 from corpus.snapshot import describe_inputs, load_snapshot, write_snapshot
 
 T = TypeVar("T")
@@ -51,14 +51,17 @@ class RunResult:
 
 
 class _Rejects:
-    """Collects rejects, counting them per stage; optionally warns on stderr."""
+    """Collects rejects, counting them per stage; optionally warns on stderr. A document
+    dropped after reading is named by the file and line ``owners`` saw it read from."""
 
-    def __init__(self, warn: Callable[[Reject], None] | None) -> None:
+    def __init__(self, warn: Callable[[Reject], None] | None, owners: IdOwners) -> None:
         self.items: list[Reject] = []
         self.by_stage: Counter[str] = Counter()
         self._warn = warn
+        self._owners = owners
 
     def __call__(self, reject: Reject) -> None:
+        reject = self._owners.locate(reject)
         self.items.append(reject)
         self.by_stage[reject.stage] += 1
         if self._warn is not None:
@@ -81,7 +84,8 @@ def run(
     if not pipeline.input.paths:
         raise CorpusError(f"{pipeline.source or 'pipeline'}: no inputs; list them in [input] paths or pass --input")
     previous = load_snapshot(base) if base is not None else None
-    rejects = _Rejects(on_reject)
+    owners = IdOwners()
+    rejects = _Rejects(on_reject, owners)
     inp = pipeline.input
 
     read_count = 0
@@ -95,7 +99,7 @@ def run(
     clock = _Stopwatch()
     with clock("read+clean"):
         documents = read(inp.paths, format=inp.format, strict=inp.strict, on_reject=rejects,
-                         exclude=inp.exclude, limits=inp.limits)
+                         exclude=inp.exclude, limits=inp.limits, ids=owners)
         cleaner = Cleaner(pipeline.clean)
         cleaned = list(cleaner.run(_bar(counted(documents), "clean", progress), on_reject=rejects, strict=inp.strict))
 

@@ -334,12 +334,12 @@ def _settle_ids(group: Any, strict: bool) -> Any:
     return _doc_rows(*out)
 
 
-def _drop(batch: Any, orders: np.ndarray) -> Any:
-    """The rows whose order is not in the sorted array ``orders``."""
+def _by_order(batch: Any, orders: np.ndarray, keep: bool) -> Any:
+    """The rows whose order is (``keep``) or is not in the sorted array ``orders``."""
     import pyarrow as pa
 
-    keep = ~_in_sorted(batch.column("order").to_numpy(), orders)
-    return batch.filter(pa.array(keep))
+    inside = _in_sorted(batch.column("order").to_numpy(), orders)
+    return batch.filter(pa.array(inside if keep else ~inside))
 
 
 def _clean(batch: Any, pipeline: Pipeline) -> Any:
@@ -709,7 +709,7 @@ class _Run:
                     self._note(row, rejects, errors)
             docs = items.filter(expr=_kind("doc"))
             if replaced:
-                docs = self._map(docs, _drop, orders=np.array(sorted(replaced), dtype=np.int64))
+                docs = self._map(docs, _by_order, orders=np.array(sorted(replaced), dtype=np.int64), keep=False)
             docs = docs.materialize()
             read_count = docs.count()
             docs = self._blocks(docs, read_count)
@@ -743,6 +743,8 @@ class _Run:
         # 5-6. dedup and story.
         found = self._dedup(docs)
 
+        if items is not None:
+            rejects = self._locate(rejects, items)
         new_rejects = [r for _, _, r in sorted(rejects, key=lambda x: (x[0], x[1]))]
         if on_reject is not None:
             for reject in new_rejects:
@@ -768,6 +770,19 @@ class _Run:
             errors.append((row["order"], row["blob"]))
         elif row["kind"] == "reject":
             rejects.append((rank, row["order"], pickle.loads(row["blob"])))
+
+    def _locate(self, rejects: list[tuple[int, int, Reject]], items: Any) -> list[tuple[int, int, Reject]]:
+        """Rejects of documents dropped after reading, with the file and line of the document's id
+        claim (as :meth:`corpus.readers.IdOwners.locate` names them locally)."""
+        unplaced = sorted(order for _, order, r in rejects if r.path is None and r.id is not None)
+        if not unplaced:
+            return rejects
+        claims = self._map(items.filter(expr=_kind("claim")), _by_order, orders=np.array(unplaced, dtype=np.int64),
+                           keep=True)
+        place = {row["order"]: pickle.loads(row["blob"])[2:] for row in claims.iter_rows()}
+        return [(rank, order, replace(r, path=place[order][0], line=place[order][1])
+                 if r.path is None and r.id is not None and order in place else r)
+                for rank, order, r in rejects]
 
     def _learn(self, docs: Any) -> list[dict[str, Any]]:
         """The learned-lines rows :func:`corpus.clean.learned.learn_boilerplate` gives, computed by group-bys."""
