@@ -9,7 +9,7 @@ import ftfy
 import numpy as np
 import pytest
 
-from corpus.dedup import BaseIndex, DedupConfig, Deduplicator
+from corpus.dedup import DedupConfig, Deduplicator
 from corpus.document import Copy, Document
 from corpus.errors import ConfigError, CorpusError
 from test_dedup_texts import CHROME_A, HEAVY_CHROME, UNRELATED, mojibake, seed_texts, syndicated_copy

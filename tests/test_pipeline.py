@@ -1,6 +1,5 @@
 """The default pipeline on samples/: what `make corpus` promises, checked against the ground truth."""
 
-import gzip
 import json
 import shutil
 from pathlib import Path

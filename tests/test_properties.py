@@ -13,7 +13,6 @@ import random
 import re
 import unicodedata
 from collections import Counter
-from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st

@@ -9,6 +9,7 @@ lines stored for later runs, the environment recorded in the manifest, and
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import importlib.metadata
 import json
@@ -17,7 +18,7 @@ import platform
 import re
 import secrets
 import shutil
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import IO, Any
 
@@ -203,6 +204,19 @@ def _os_reason(exc: OSError) -> str:
     return f"{reason}: {exc.filename}" if exc.filename else reason
 
 
+@contextlib.contextmanager
+def _records_file(tmp: Path, name: str, role: str, compression: str,
+                  files: dict[str, dict[str, Any]]) -> Iterator[_OutputFile]:
+    """An output file that is closed into ``files`` when the block ends, and abandoned if it raises."""
+    output = _OutputFile(tmp, name, role, compression)
+    try:
+        yield output
+    except BaseException:
+        output.abandon()
+        raise
+    files[name] = output.close()
+
+
 def _write_contents(
     tmp: Path,
     documents: Iterable[Document],
@@ -240,27 +254,17 @@ def _write_contents(
         raise
     finish(shard)
 
-    cluster_file = _OutputFile(tmp, f"clusters{ext}", "clusters", compression)
-    try:
+    with _records_file(tmp, f"clusters{ext}", "clusters", compression, files) as cluster_file:
         for n, cluster in enumerate(clusters):
             cluster_file.write_record(_record_line(cluster, dict, f"cluster #{n}"))
             ledger.cluster(cluster, f"cluster #{n}")
             stats.add_cluster(cluster)
-    except BaseException:
-        cluster_file.abandon()
-        raise
-    finish(cluster_file)
 
-    reject_file = _OutputFile(tmp, f"rejects{ext}", "rejects", compression)
-    try:
+    with _records_file(tmp, f"rejects{ext}", "rejects", compression, files) as reject_file:
         for n, reject in enumerate(rejects):
             reject_file.write_record(_record_line(reject, Reject.to_json, f"reject #{n}"))
             ledger.reject(reject.id)
             stats.add_reject(reject)
-    except BaseException:
-        reject_file.abandon()
-        raise
-    finish(reject_file)
 
     problems = ledger.finish()
     if signatures is not None and (problem := ledger.signature_problem(signatures.ids, "signatures")):
