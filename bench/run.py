@@ -5,7 +5,8 @@ For each size: the generator writes the corpus (cached under ``bench/work``);
 on cleaned text is the point); each tool then runs in its own process, timed
 from outside (wall time, peak RSS of the process via ``os.wait4`` and of its
 workers as it reports them) and scored against the truth; last, ``corpus``
-runs end to end on the raw pages. After the sizes: signature speed on one
+runs end to end on the raw pages (and on the Ray engine, whose snapshot is
+compared file by file with the local one). After the sizes: signature speed on one
 core and extraction quality on AEB.
 
 All dedup tools get the same threshold, number of permutations, shingle size

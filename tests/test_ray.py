@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from bench.generate import generate
+from bench.run import differing_files
 from conftest import ROOT
 from corpus.engines import local
 from corpus.errors import CorpusError, InputError
@@ -41,10 +42,6 @@ def ray_engine():
     ray.shutdown()
 
 
-def files_of(snapshot: Path) -> dict[str, bytes]:
-    return {p.name: p.read_bytes() for p in sorted(snapshot.iterdir())}
-
-
 def assert_same_snapshot(pipeline, tmp_path, engine):
     """Run ``pipeline`` on both engines; every file of the two snapshots must be the same bytes."""
     expected = local.run(pipeline.with_overrides(output=str(tmp_path / "local")))
@@ -52,9 +49,7 @@ def assert_same_snapshot(pipeline, tmp_path, engine):
     assert got.counts == expected.counts
     assert got.rejects == expected.rejects
     assert set(got.seconds) == set(expected.seconds)  # the same stage names, for the benchmark
-    want, have = files_of(tmp_path / "local"), files_of(tmp_path / "ray")
-    assert sorted(have) == sorted(want)
-    differ = [name for name in want if have[name] != want[name]]
+    differ = differing_files(tmp_path / "local", tmp_path / "ray")
     assert not differ, f"files differ between the engines: {differ}"
     return expected
 
@@ -154,9 +149,7 @@ def assert_same_incremental(pipeline, new_inputs, tmp_path, engine):
     expected = local.run(later.with_overrides(output=str(tmp_path / "local")), base=base)
     got = engine.run(later.with_overrides(output=str(tmp_path / "ray")), base=base)
     assert got.counts == expected.counts
-    want, have = files_of(tmp_path / "local"), files_of(tmp_path / "ray")
-    assert sorted(have) == sorted(want)
-    assert not [name for name in want if have[name] != want[name]]
+    assert not differing_files(tmp_path / "local", tmp_path / "ray")
     return expected
 
 

@@ -780,8 +780,7 @@ class _Run:
         claims = self._map(items.filter(expr=_kind("claim")), _by_order, orders=np.array(unplaced, dtype=np.int64),
                            keep=True)
         place = {row["order"]: pickle.loads(row["blob"])[2:] for row in claims.iter_rows()}
-        return [(rank, order, replace(r, path=place[order][0], line=place[order][1])
-                 if r.path is None and r.id is not None and order in place else r)
+        return [(rank, order, replace(r, path=place[order][0], line=place[order][1]) if order in place else r)
                 for rank, order, r in rejects]
 
     def _learn(self, docs: Any) -> list[dict[str, Any]]:
