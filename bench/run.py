@@ -199,8 +199,8 @@ def bench_size(n_docs: int, seed: int, tools: list[str], timeout: float, e2e: bo
 
 
 def differing_files(a: Path, b: Path) -> list[str]:
-    """The files of two snapshot directories whose bytes differ (or that only one has)."""
-    names = sorted({p.name for p in a.iterdir()} | {p.name for p in b.iterdir()})
+    """The files of two snapshot directories whose bytes differ (or that only one has), as paths in the snapshot."""
+    names = sorted({p.relative_to(root).as_posix() for root in (a, b) for p in root.rglob("*") if p.is_file()})
     return [name for name in names
             if not ((a / name).is_file() and (b / name).is_file() and (a / name).read_bytes() == (b / name).read_bytes())]
 

@@ -71,9 +71,9 @@ def test_run_verify_and_diff(tmp_path):
     invoke("run", PIPELINE, "--output", again, "--input", SAMPLES / "text", "--input", SAMPLES / "html", "--no-progress")
     shown = invoke("diff", out, again)
     assert shown.exit_code == 0 and "+ capitalherald-mod-soldiers" in shown.output
-    (out / "clusters.jsonl.gz").write_bytes(b"garbage")
+    (out / "data" / "clusters.jsonl.gz").write_bytes(b"garbage")
     broken = invoke("verify", out)
-    assert broken.exit_code == 1 and "clusters.jsonl.gz" in broken.output
+    assert broken.exit_code == 1 and "data/clusters.jsonl.gz" in broken.output
 
 
 def test_a_bad_pipeline_is_one_line_not_a_traceback(tmp_path):

@@ -88,7 +88,7 @@ def corpus(*args: str, killer: Path | None = None, point: str | None = None) -> 
 
 
 def files(snapshot: Path) -> dict[str, bytes]:
-    return {p.name: p.read_bytes() for p in sorted(snapshot.iterdir())}
+    return {p.relative_to(snapshot).as_posix(): p.read_bytes() for p in sorted(snapshot.rglob("*")) if p.is_file()}
 
 
 def leftovers(out: Path) -> list[str]:

@@ -16,7 +16,7 @@ pytest.importorskip("datasets", reason="Hugging Face datasets is not installed (
 LOAD = """
 import glob, json, sys
 import datasets
-files = sorted(glob.glob(sys.argv[1] + "/data-*.jsonl.gz"))
+files = sorted(glob.glob(sys.argv[1] + "/data/data-*.jsonl.gz"))
 ds = datasets.load_dataset("json", data_files=files, split="train", cache_dir=sys.argv[2])
 print(json.dumps({"rows": ds.num_rows, "columns": ds.column_names, "ids": list(ds["id"]),
                   "copies": [len(c) for c in ds["copies"]]}))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,7 @@ import pytest
 from corpus.document import Copy, Document, Reject, Removal
 from corpus.errors import CorpusError, InputError
 from corpus.dedup import Signatures
+from corpus.snapshot.bag import write_bag_files
 from corpus.snapshot import (
     describe_inputs,
     diff_snapshots,
@@ -79,7 +81,18 @@ def rewrite(snapshot: Path, name: str, records: list[Any]) -> None:
     manifest = json.loads((snapshot / "manifest.json").read_text())
     manifest["files"][name].update(bytes=len(raw), sha256=hashlib.sha256(raw).hexdigest(), records=len(records),
                                    uncompressed_bytes=len(data))
+    save_manifest(snapshot, manifest)
+
+
+def save_manifest(snapshot: Path, manifest: dict[str, Any]) -> None:
+    """Replace manifest.json and re-seal the bag around it, as a careful forger would."""
     (snapshot / "manifest.json").write_text(json.dumps(manifest))
+    write_bag_files(snapshot, manifest["files"], [])
+
+
+def tree(snapshot: Path) -> list[str]:
+    """Every file of a snapshot, as a path relative to it."""
+    return sorted(p.relative_to(snapshot).as_posix() for p in snapshot.rglob("*") if p.is_file())
 
 
 def leftovers(parent: Path) -> list[str]:
@@ -91,12 +104,13 @@ def leftovers(parent: Path) -> list[str]:
 
 def test_snapshot_holds_documents_as_jsonl_and_a_manifest_describing_every_file(tmp_path: Path) -> None:
     snap = write(tmp_path / "snap")
-    names = sorted(p.name for p in snap.iterdir())
-    assert names == ["clusters.jsonl.gz", "data-00000.jsonl.gz", "manifest.json", "rejects.jsonl.gz", "report.html",
-                     "signature_ids.jsonl.gz", "signatures.npy"]
+    names = tree(snap)
+    assert names == ["bag-info.txt", "bagit.txt", "data/clusters.jsonl.gz", "data/data-00000.jsonl.gz",
+                     "data/rejects.jsonl.gz", "data/signature_ids.jsonl.gz", "data/signatures.npy",
+                     "manifest-sha256.txt", "manifest.json", "report.html", "tagmanifest-sha256.txt"]
     expected = [json.dumps(d.to_json(), ensure_ascii=False, separators=(",", ":")).encode()
                 for d in parts()["documents"]]
-    assert read_lines(snap / "data-00000.jsonl.gz") == expected
+    assert read_lines(snap / "data/data-00000.jsonl.gz") == expected
     manifest = json.loads((snap / "manifest.json").read_text())
     assert manifest["accounting"] == {"inputs": 6, "kept": 3, "merged": 2, "rejected": 1}
     assert manifest["pipeline"] == parts()["manifest"]["pipeline"]
@@ -104,21 +118,22 @@ def test_snapshot_holds_documents_as_jsonl_and_a_manifest_describing_every_file(
     assert manifest["learned_lines"] == [{"line": "Share this article", "count": 2}, {"line": "Home | News", "count": 1}]
     assert manifest["signatures"]["params"]["num_perm"] == 8
     assert "created" not in manifest
-    for name in names:
+    assert sorted(manifest["files"]) == [n for n in names if n.startswith("data/")] + ["report.html"]
+    for name in manifest["files"]:
         if name != "manifest.json":
             raw = (snap / name).read_bytes()
             assert manifest["files"][name]["sha256"] == hashlib.sha256(raw).hexdigest()
             assert manifest["files"][name]["bytes"] == len(raw)
-    assert manifest["files"]["rejects.jsonl.gz"]["records"] == 1
-    assert json.loads(read_lines(snap / "rejects.jsonl.gz")[0])["reason"] == "fewer than 20 words"
+    assert manifest["files"]["data/rejects.jsonl.gz"]["records"] == 1
+    assert json.loads(read_lines(snap / "data/rejects.jsonl.gz")[0])["reason"] == "fewer than 20 words"
 
 
 @pytest.mark.parametrize("compression", ["gz", "zst"])
 def test_two_writes_give_identical_bytes(tmp_path: Path, compression: str) -> None:
     a = write(tmp_path / "a", compression)
     b = write(tmp_path / "b", compression)
-    files = sorted(p.name for p in a.iterdir())
-    assert files == sorted(p.name for p in b.iterdir())
+    files = tree(a)
+    assert files == tree(b)
     for name in files:
         assert (a / name).read_bytes() == (b / name).read_bytes(), name
 
@@ -144,7 +159,7 @@ def test_shards_are_bounded_by_uncompressed_size_and_read_back_in_order(tmp_path
     manifest = json.loads((snap / "manifest.json").read_text())
     shards = [n for n, e in manifest["files"].items() if e["role"] == "documents"]
     assert len(shards) > 3
-    assert shards == [f"data-{i:05d}.jsonl.gz" for i in range(len(shards))]
+    assert shards == [f"data/data-{i:05d}.jsonl.gz" for i in range(len(shards))]
     for name in shards:
         assert 0 < manifest["files"][name]["uncompressed_bytes"] <= 1000
     assert [d.id for d in load_snapshot(snap).documents()] == [d.id for d in documents]
@@ -153,7 +168,7 @@ def test_shards_are_bounded_by_uncompressed_size_and_read_back_in_order(tmp_path
 
 def test_zstd_snapshot_files_are_zstd_frames(tmp_path: Path) -> None:
     snap = write(tmp_path / "snap", "zst")
-    assert (snap / "data-00000.jsonl.zst").read_bytes()[:4] == b"\x28\xb5\x2f\xfd"
+    assert (snap / "data/data-00000.jsonl.zst").read_bytes()[:4] == b"\x28\xb5\x2f\xfd"
     assert [d.id for d in load_snapshot(snap).documents()] == ["bbc-1", "itv-1", "grd-1"]
 
 
@@ -169,7 +184,7 @@ def test_a_document_that_cannot_be_serialised_leaves_no_partial_directory(tmp_pa
 
 def test_a_failure_midway_keeps_the_previous_snapshot_intact(tmp_path: Path) -> None:
     snap = write(tmp_path / "snap")
-    before = {p.name: p.read_bytes() for p in snap.iterdir()}
+    before = {name: (snap / name).read_bytes() for name in tree(snap)}
 
     def documents_then_crash():
         yield from parts()["documents"]
@@ -177,7 +192,7 @@ def test_a_failure_midway_keeps_the_previous_snapshot_intact(tmp_path: Path) -> 
 
     with pytest.raises(RuntimeError, match="reader crashed"):
         write(tmp_path / "snap", documents=documents_then_crash())
-    assert {p.name: p.read_bytes() for p in snap.iterdir()} == before
+    assert {name: (snap / name).read_bytes() for name in tree(snap)} == before
     assert leftovers(tmp_path) == []
     assert verify_snapshot(snap) == []
 
@@ -250,52 +265,54 @@ def test_verify_accepts_a_good_snapshot(tmp_path: Path, compression: str) -> Non
 @pytest.mark.parametrize("compression", ["gz", "zst"])
 def test_verify_names_a_corrupted_shard(tmp_path: Path, compression: str) -> None:
     snap = write(tmp_path / "snap", compression)
-    shard = snap / f"data-00000.jsonl.{compression}"
+    shard = snap / f"data/data-00000.jsonl.{compression}"
     raw = bytearray(shard.read_bytes())
     raw[len(raw) // 2] ^= 0xFF
     shard.write_bytes(bytes(raw))
     problems = verify_snapshot(snap)
-    assert any(p.startswith(shard.name) and "sha256" in p for p in problems)
-    assert any(p.startswith(shard.name) and "corrupted" in p for p in problems)
+    name = f"data/{shard.name}"
+    assert any(p.startswith(name) and "sha256" in p for p in problems)
+    assert any(p.startswith(name) and "corrupted" in p for p in problems)
 
 
 @pytest.mark.parametrize("compression", ["gz", "zst"])
 def test_verify_names_a_truncated_shard(tmp_path: Path, compression: str) -> None:
     snap = write(tmp_path / "snap", compression)
-    shard = snap / f"data-00000.jsonl.{compression}"
+    shard = snap / f"data/data-00000.jsonl.{compression}"
     shard.write_bytes(shard.read_bytes()[:-12])
     problems = verify_snapshot(snap)
-    assert any(p.startswith(shard.name) and "bytes, manifest says" in p for p in problems)
-    assert any(p.startswith(shard.name) and "truncated" in p for p in problems)
+    name = f"data/{shard.name}"
+    assert any(p.startswith(name) and "bytes, manifest says" in p for p in problems)
+    assert any(p.startswith(name) and "truncated" in p for p in problems)
 
 
 def test_verify_names_a_missing_file(tmp_path: Path) -> None:
     snap = write(tmp_path / "snap")
-    (snap / "rejects.jsonl.gz").unlink()
-    assert "rejects.jsonl.gz: missing" in verify_snapshot(snap)
+    (snap / "data/rejects.jsonl.gz").unlink()
+    assert "data/rejects.jsonl.gz: missing" in verify_snapshot(snap)
 
 
 def test_verify_names_a_wrong_record_count(tmp_path: Path) -> None:
     snap = write(tmp_path / "snap")
     manifest = json.loads((snap / "manifest.json").read_text())
-    manifest["files"]["data-00000.jsonl.gz"]["records"] = 4
-    (snap / "manifest.json").write_text(json.dumps(manifest))
-    assert verify_snapshot(snap) == ["data-00000.jsonl.gz: 3 records, manifest says 4"]
+    manifest["files"]["data/data-00000.jsonl.gz"]["records"] = 4
+    save_manifest(snap, manifest)
+    assert verify_snapshot(snap) == ["data/data-00000.jsonl.gz: 3 records, manifest says 4"]
 
 
 def test_verify_checks_the_accounting(tmp_path: Path) -> None:
     snap = write(tmp_path / "snap")
     manifest = json.loads((snap / "manifest.json").read_text())
     manifest["accounting"]["inputs"] = 7
-    (snap / "manifest.json").write_text(json.dumps(manifest))
+    save_manifest(snap, manifest)
     problems = verify_snapshot(snap)
     assert len(problems) == 1 and "inputs = 7 but kept 3 + merged 2 + rejected 1 = 6" in problems[0]
 
 
 def test_verify_finds_a_document_dropped_from_a_resealed_shard(tmp_path: Path) -> None:
     snap = write(tmp_path / "snap")
-    kept = [json.loads(line) for line in read_lines(snap / "data-00000.jsonl.gz")]
-    rewrite(snap, "data-00000.jsonl.gz", kept[1:])
+    kept = [json.loads(line) for line in read_lines(snap / "data/data-00000.jsonl.gz")]
+    rewrite(snap, "data/data-00000.jsonl.gz", kept[1:])
     problems = verify_snapshot(snap)
     assert "manifest.json: accounting says kept = 3, the files hold 2" in problems
     assert any("cluster 'c0' keeps 'bbc-1', which is not a kept document" in p for p in problems)
@@ -303,17 +320,22 @@ def test_verify_finds_a_document_dropped_from_a_resealed_shard(tmp_path: Path) -
 
 def test_verify_finds_an_id_merged_twice_or_kept_and_rejected(tmp_path: Path) -> None:
     snap = write(tmp_path / "snap")
-    rewrite(snap, "clusters.jsonl.gz", [cluster("c0", "bbc-1", ("sky-1", 0.9)), cluster("c1", "itv-1", ("sky-1", 0.85))])
-    rewrite(snap, "rejects.jsonl.gz", [Reject(stage="clean", reason="dup", id="grd-1").to_json()])
+    rewrite(snap, "data/clusters.jsonl.gz", [cluster("c0", "bbc-1", ("sky-1", 0.9)), cluster("c1", "itv-1", ("sky-1", 0.85))])
+    rewrite(snap, "data/rejects.jsonl.gz", [Reject(stage="clean", reason="dup", id="grd-1").to_json()])
     problems = verify_snapshot(snap)
-    assert "clusters.jsonl.gz line 2: merged document 'sky-1' is in clusters 'c0' and 'c1'" in problems
+    assert "data/clusters.jsonl.gz line 2: merged document 'sky-1' is in clusters 'c0' and 'c1'" in problems
     assert "document 'grd-1' is both kept and rejected" in problems
 
 
 def test_verify_reports_unlisted_files_and_a_missing_manifest(tmp_path: Path) -> None:
     snap = write(tmp_path / "snap")
-    (snap / "extra.jsonl").write_text("{}\n")
-    assert verify_snapshot(snap) == ["extra.jsonl: not listed in manifest.json"]
+    (snap / "data" / "extra.jsonl").write_text("{}\n")
+    assert verify_snapshot(snap) == ["data/extra.jsonl: not listed in manifest.json"]
+    (snap / "data" / "extra.jsonl").unlink()
+    (snap / "notes.txt").write_text("mine\n")
+    assert verify_snapshot(snap) == ["notes.txt: not listed in manifest.json",
+                                     "tagmanifest-sha256.txt: does not list notes.txt"]
+    (snap / "notes.txt").unlink()
     (snap / "manifest.json").unlink()
     [problem] = verify_snapshot(snap)
     assert "manifest.json" in problem and "missing" in problem
@@ -343,24 +365,24 @@ def test_load_gives_back_what_was_written(tmp_path: Path, compression: str) -> N
 def test_signatures_are_optional(tmp_path: Path) -> None:
     snap = write(tmp_path / "snap", signatures=None)
     assert load_snapshot(snap).signatures() is None
-    assert not (snap / "signatures.npy").exists()
+    assert not (snap / "data/signatures.npy").exists()
     assert verify_snapshot(snap) == []
 
 
 def test_load_names_a_broken_line(tmp_path: Path) -> None:
     snap = write(tmp_path / "snap")
-    (snap / "clusters.jsonl.gz").write_bytes(gzip.compress(b'{"cluster": "c0"}\n{oops\n'))
-    with pytest.raises(InputError, match=r"clusters.jsonl.gz:2: not a JSON record"):
+    (snap / "data/clusters.jsonl.gz").write_bytes(gzip.compress(b'{"cluster": "c0"}\n{oops\n'))
+    with pytest.raises(InputError, match=r"data/clusters.jsonl.gz:2: not a JSON record"):
         list(load_snapshot(snap).clusters())
 
 
 def test_a_manifest_cannot_point_outside_its_snapshot(tmp_path: Path) -> None:
     snap = write(tmp_path / "snap")
     manifest = json.loads((snap / "manifest.json").read_text())
-    manifest["files"]["../elsewhere.jsonl.gz"] = manifest["files"].pop("rejects.jsonl.gz")
-    (snap / "manifest.json").write_text(json.dumps(manifest))
+    manifest["files"]["data/../../elsewhere.jsonl.gz"] = manifest["files"].pop("data/rejects.jsonl.gz")
+    save_manifest(snap, manifest)
     [problem] = verify_snapshot(snap)
-    assert "'../elsewhere.jsonl.gz' is not a plain name" in problem
+    assert "'data/../../elsewhere.jsonl.gz' is not a plain name" in problem
 
 
 def test_load_refuses_a_directory_without_manifest(tmp_path: Path) -> None:
@@ -420,3 +442,131 @@ def test_a_new_duplicate_joining_a_cluster_is_only_an_addition(tmp_path: Path) -
     diff = diff_snapshots(old, new)
     assert diff.added == ["new-1"] and diff.removed == [] and diff.merged_differently == []
     assert p["documents"] == list(load_snapshot(new).documents())
+
+
+# --------------------------------------------------------------------------- a BagIt bag
+
+
+def test_a_snapshot_is_a_bag_that_bagit_python_validates(tmp_path: Path) -> None:
+    bagit = pytest.importorskip("bagit", reason="bagit-python is not installed (pip install -e '.[dev]')")
+    snap = write(tmp_path / "snap")
+    bag = bagit.Bag(str(snap))
+    bag.validate()
+    assert sorted(bag.payload_files()) == sorted(n for n in tree(snap) if n.startswith("data/"))
+    assert sorted(bag.tagfile_entries()) == ["bag-info.txt", "bagit.txt", "manifest-sha256.txt", "manifest.json",
+                                             "report.html"]
+    assert bag.info["Payload-Oxum"] == f"{sum((snap / n).stat().st_size for n in bag.payload_files())}.5"
+    assert bag.info["Corpus-Pipeline"] == "test"
+    assert (bag.info["Corpus-Inputs"], bag.info["Corpus-Kept"], bag.info["Corpus-Merged"],
+            bag.info["Corpus-Rejected"]) == ("6", "3", "2", "1")
+
+
+def test_bagit_python_detects_a_corrupted_payload_file(tmp_path: Path) -> None:
+    bagit = pytest.importorskip("bagit", reason="bagit-python is not installed (pip install -e '.[dev]')")
+    snap = write(tmp_path / "snap")
+    shard = snap / "data" / "rejects.jsonl.gz"
+    raw = bytearray(shard.read_bytes())
+    raw[-5] ^= 0x01
+    shard.write_bytes(bytes(raw))
+    with pytest.raises(bagit.BagValidationError, match="rejects.jsonl.gz"):
+        bagit.Bag(str(snap)).validate()
+    assert any(p.startswith("data/rejects.jsonl.gz: sha256") for p in verify_snapshot(snap))
+
+
+def test_bag_info_dates_the_data_not_the_run(tmp_path: Path) -> None:
+    info = (write(tmp_path / "snap") / "bag-info.txt").read_text()
+    # The newest date among the kept documents (2023-09-24) and their copies (members are 2023-09-22).
+    assert "Corpus-Newest-Published: 2023-09-24\n" in info
+    assert "Bagging-Date" not in info
+    undated = [Document(id=d.id, text=d.text) for d in parts()["documents"]]
+    info = (write(tmp_path / "undated", documents=undated) / "bag-info.txt").read_text()
+    assert "Newest-Published" not in info
+    later = parts()["documents"]
+    later[1].copies = [Copy("itv-2", "itv", None, "2024-01-05T10:00:00Z", 0.9)]
+    clusters = parts()["clusters"] + [cluster("c1", "itv-1", ("itv-2", 0.9))]
+    info = (write(tmp_path / "later", documents=later, clusters=clusters, manifest={"counts": {"inputs": 7}})
+            / "bag-info.txt").read_text()
+    assert "Corpus-Newest-Published: 2024-01-05\n" in info
+
+
+def test_verify_names_a_manifest_edited_behind_the_bags_back(tmp_path: Path) -> None:
+    snap = write(tmp_path / "snap")
+    manifest = json.loads((snap / "manifest.json").read_text())
+    manifest["pipeline"]["name"] = "renamed"
+    (snap / "manifest.json").write_text(json.dumps(manifest))
+    assert verify_snapshot(snap) == ["manifest.json: sha256 does not match tagmanifest-sha256.txt"]
+    (snap / "bag-info.txt").unlink()
+    assert verify_snapshot(snap) == ["bag-info.txt: missing (a snapshot is a BagIt bag)"]
+
+
+def test_verify_names_a_payload_manifest_that_disagrees(tmp_path: Path) -> None:
+    snap = write(tmp_path / "snap")
+    listed = (snap / "manifest-sha256.txt").read_text().splitlines()
+    (snap / "manifest-sha256.txt").write_text("\n".join(listed[1:]) + "\n")
+    problems = verify_snapshot(snap)
+    assert "manifest-sha256.txt: does not list data/clusters.jsonl.gz" in problems
+    assert "manifest-sha256.txt: sha256 does not match tagmanifest-sha256.txt" in problems
+
+
+# --------------------------------------------------------------------------- the flat layout of format version 1
+
+
+def flatten_to_version_1(snapshot: Path) -> Path:
+    """Turn a snapshot into the layout written before it became a bag: every file at the top, format_version 1."""
+    manifest = json.loads((snapshot / "manifest.json").read_text())
+    for path in sorted((snapshot / "data").iterdir()):
+        path.rename(snapshot / path.name)
+    (snapshot / "data").rmdir()
+    for name in ("bagit.txt", "bag-info.txt", "manifest-sha256.txt", "tagmanifest-sha256.txt"):
+        (snapshot / name).unlink()
+    manifest["format_version"] = 1
+    manifest.pop("data_format", None)
+    manifest["files"] = {name.removeprefix("data/"): entry for name, entry in manifest["files"].items()}
+    if manifest["signatures"]:
+        for key in ("values", "ids"):
+            manifest["signatures"][key] = manifest["signatures"][key].removeprefix("data/")
+    (snapshot / "manifest.json").write_text(json.dumps(manifest, indent=2))
+    return snapshot
+
+
+def test_a_flat_snapshot_of_version_1_still_loads_verifies_and_diffs(tmp_path: Path) -> None:
+    old = flatten_to_version_1(write(tmp_path / "old"))
+    assert tree(old) == ["clusters.jsonl.gz", "data-00000.jsonl.gz", "manifest.json", "rejects.jsonl.gz",
+                         "report.html", "signature_ids.jsonl.gz", "signatures.npy"]
+    assert verify_snapshot(old) == []
+    loaded = load_snapshot(old)
+    p = parts()
+    assert list(loaded.documents()) == p["documents"]
+    assert list(loaded.clusters()) == p["clusters"] and list(loaded.rejects()) == p["rejects"]
+    assert loaded.signatures().ids == p["signatures"].ids
+    assert diff_snapshots(old, write(tmp_path / "new")).is_empty
+    (old / "data-00000.jsonl.gz").write_bytes(b"garbage")
+    assert any(p.startswith("data-00000.jsonl.gz: sha256") for p in verify_snapshot(old))
+
+
+def test_a_flat_snapshot_cannot_name_files_under_data(tmp_path: Path) -> None:
+    old = flatten_to_version_1(write(tmp_path / "old"))
+    manifest = json.loads((old / "manifest.json").read_text())
+    manifest["files"]["data/rejects.jsonl.gz"] = manifest["files"].pop("rejects.jsonl.gz")
+    (old / "manifest.json").write_text(json.dumps(manifest))
+    [problem] = verify_snapshot(old)
+    assert "'data/rejects.jsonl.gz' is not a plain name" in problem
+
+
+def test_a_flat_snapshot_of_version_1_serves_as_a_base(tmp_path: Path) -> None:
+    from corpus.engines.local import run
+    from corpus.pipeline import load_pipeline
+
+    root = Path(__file__).parent.parent
+    pipeline = load_pipeline(root / "pipelines" / "case_reporting.toml")
+    base = run(pipeline.with_overrides(output=str(tmp_path / "base"))).snapshot
+    shutil.copytree(base, tmp_path / "flat")
+    flat = flatten_to_version_1(tmp_path / "flat")
+    late = [str(root / "tests" / "data" / "incremental")]
+    runs = {name: run(pipeline.with_overrides(inputs=late, output=str(tmp_path / f"next-{name}")), base=old)
+            for name, old in (("bag", base), ("flat", flat))}
+    assert runs["flat"].counts == runs["bag"].counts and runs["flat"].counts["this_run"]["merged"] > 0
+    assert verify_snapshot(runs["flat"].snapshot) == []
+    for name in tree(runs["bag"].snapshot):
+        if name.startswith("data/"):
+            assert (runs["flat"].snapshot / name).read_bytes() == (runs["bag"].snapshot / name).read_bytes(), name

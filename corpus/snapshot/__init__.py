@@ -1,22 +1,27 @@
 """Snapshots: a corpus on disk that can be checked years later.
 
 A snapshot is a directory, published atomically, that holds everything needed
-to trust it, extend it and read it back without this package::
+to trust it, extend it and read it back without this package. It is a BagIt
+bag (RFC 8493; see :mod:`corpus.snapshot.bag`): the records are its payload,
+under ``data/``::
 
-    data-00000.jsonl.gz      kept documents, one ``Document.to_json()`` per line,
-    data-00001.jsonl.gz      in shards of at most ``shard_bytes`` uncompressed
-    clusters.jsonl.gz        one duplicate cluster per line (kept id + members)
-    rejects.jsonl.gz         every input dropped, with its stage and reason
-    signatures.npy           MinHash signatures, uint32 (n, num_perm), plain .npy
-    signature_ids.jsonl.gz   the document id of each signature row, in order
-    report.html              the human summary (see :mod:`corpus.report`)
-    manifest.json            versions, pipeline, inputs, counts, and the sha256,
-                             byte size and record count of every file above
+    data/data-00000.jsonl.gz      kept documents, one ``Document.to_json()`` per line,
+    data/data-00001.jsonl.gz      in shards of at most ``shard_bytes`` uncompressed
+    data/clusters.jsonl.gz        one duplicate cluster per line (kept id + members)
+    data/rejects.jsonl.gz         every input dropped, with its stage and reason
+    data/signatures.npy           MinHash signatures, uint32 (n, num_perm), plain .npy
+    data/signature_ids.jsonl.gz   the document id of each signature row, in order
+    report.html                   the human summary (see :mod:`corpus.report`)
+    manifest.json                 versions, pipeline, inputs, counts, and the sha256,
+                                  byte size and record count of every file above
+    bagit.txt, bag-info.txt, manifest-sha256.txt, tagmanifest-sha256.txt
 
 ``.jsonl.zst`` replaces ``.jsonl.gz`` with ``compression="zst"``. Nothing here
 depends on pickle: the signatures load with ``numpy.load(allow_pickle=False)``
 and their dedup parameters (``num_perm``, ``seed``, ``scheme``, ``ngram``) are
 in the manifest, so an incremental run can reuse them as a base index.
+Snapshots written before the bag layout (format version 1, every file at the
+top level) are still read, verified, diffed and used as a base.
 
 Every input is accounted for: ``inputs = kept + merged + rejected``, where
 *merged* counts cluster members other than the cluster's kept document. The
@@ -29,7 +34,8 @@ unless the caller puts one (``created``) in the manifest.
 
 The modules, one per concern (this one only re-exports the public API)::
 
-    format    file names, format version, compressions, reserved manifest keys
+    format    file names, layout, format version, compressions, reserved manifest keys
+    bag       the BagIt tag files: writing them, checking them
     ledger    the accounting, shared by the writer and the verifier
     write     write_snapshot: output files, signatures, learned lines, manifest
     publish   atomic publication and the leftovers of killed writers

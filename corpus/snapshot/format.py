@@ -1,4 +1,4 @@
-"""What a snapshot is made of: file names, format version, compressions, reserved manifest keys.
+"""What a snapshot is made of: file names, layout, format version, compressions, reserved manifest keys.
 
 Also how a file on disk is fingerprinted (sha256 and byte size), as
 :func:`~corpus.snapshot.describe_inputs` records each input and the verifier
@@ -13,10 +13,14 @@ from pathlib import Path
 
 
 FORMAT = "corpus-snapshot"
-FORMAT_VERSION = 1
+# 2: a BagIt bag, the records under data/ (see corpus.snapshot.bag). 1: every file at the top level.
+FORMAT_VERSION = 2
+READABLE_VERSIONS = (1, 2)
+PAYLOAD = "data"
 DEFAULT_SHARD_BYTES = 64 * 1024 * 1024
 SIGNATURE_PARAMS = ("num_perm", "seed", "scheme", "ngram")
 COMPRESSIONS = {"gz": ".jsonl.gz", "zst": ".jsonl.zst"}
+DATA_FORMATS = ("jsonl", "parquet")
 MANIFEST = "manifest.json"
 REPORT = "report.html"
 SIGNATURES_FILE = "signatures.npy"
@@ -30,6 +34,7 @@ RESERVED_KEYS = (
     "accounting",
     "learned_lines",
     "compression",
+    "data_format",
     "signatures",
     "files",
 )

@@ -1,7 +1,9 @@
 """Reading a snapshot back: :func:`load_snapshot` and lazy iterators over its records.
 
 The manifest is checked before anything is read (format, version, and file
-names that stay inside the snapshot directory). A truncated or corrupt
+names that stay inside the snapshot directory). Both layouts are read: the
+BagIt one (version 2, records under ``data/``) and the flat one of snapshots
+written before it (version 1), so an old snapshot still serves as a base. A truncated or corrupt
 compressed file, or a line that is not JSON, raises
 :class:`~corpus.errors.InputError` naming the file and line.
 """
@@ -23,7 +25,8 @@ import zstandard
 from corpus.dedup import Signatures
 from corpus.document import Document, Reject
 from corpus.errors import InputError
-from corpus.snapshot.format import _CHUNK, FORMAT, FORMAT_VERSION, MANIFEST
+from corpus.snapshot.bag import BAG_FILES
+from corpus.snapshot.format import _CHUNK, FORMAT, MANIFEST, PAYLOAD, READABLE_VERSIONS
 
 
 class _Truncated(Exception):
@@ -156,14 +159,16 @@ def _read_manifest(root: Path) -> dict[str, Any]:
         raise InputError(str(where), f"cannot be read as JSON: {exc}") from exc
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
         raise InputError(str(where), f"not a {FORMAT} manifest")
-    if manifest.get("format_version") != FORMAT_VERSION:
-        raise InputError(
-            str(where), f"format version {manifest.get('format_version')!r}; this corpus reads {FORMAT_VERSION}"
-        )
+    version = manifest.get("format_version")
+    if version not in READABLE_VERSIONS:
+        raise InputError(str(where), f"format version {version!r}; this corpus reads "
+                                     f"{', '.join(map(str, READABLE_VERSIONS))}")
     if not isinstance(manifest.get("files"), dict):
         raise InputError(str(where), "has no 'files' table")
     for name in manifest["files"]:
-        # Only plain names: a manifest must not point a reader outside its snapshot.
-        if name in ("", ".", "..", MANIFEST) or "/" in name or "\\" in name:
+        # A manifest must not point a reader outside its snapshot: version 1 lists plain names,
+        # version 2 also payload files (data/NAME).
+        plain = name.removeprefix(f"{PAYLOAD}/") if version >= 2 else name
+        if plain in ("", ".", "..", MANIFEST, *BAG_FILES) or "/" in plain or "\\" in plain:
             raise InputError(str(where), f"file name {name!r} is not a plain name in the snapshot directory")
     return manifest

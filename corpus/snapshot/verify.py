@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from corpus.errors import InputError
+from corpus.snapshot.bag import BAG_FILES, bag_problems
 from corpus.snapshot.format import MANIFEST, SIGNATURE_PARAMS, _sha256_file
 from corpus.snapshot.ledger import _accounting_problem, _Ledger
 from corpus.snapshot.load import _read_manifest, _records, load_snapshot
@@ -19,7 +20,9 @@ def verify_snapshot(path: str | os.PathLike[str]) -> list[str]:
     Checks each file's presence, byte size and sha256; that compressed files
     decompress to the end with the recorded number of records; that nothing
     unlisted is in the directory; the accounting; that every merged id is in
-    exactly one cluster; and that no id is both kept and rejected.
+    exactly one cluster; that no id is both kept and rejected; and that the
+    BagIt files agree with the manifest and the tag files (format version 2;
+    a flat snapshot of version 1 has none).
     """
     root = Path(path)
     try:
@@ -28,14 +31,15 @@ def verify_snapshot(path: str | os.PathLike[str]) -> list[str]:
         return [str(exc)]
     problems: list[str] = []
     files: dict[str, dict[str, Any]] = manifest["files"]
-    present = {p.name for p in root.iterdir()} if root.is_dir() else set()
-    for name in sorted(present - set(files) - {MANIFEST}):
+    bag = manifest["format_version"] >= 2
+    expected = set(files) | {MANIFEST} | (set(BAG_FILES) if bag else set())
+    for name in sorted(_present(root) - expected):
         problems.append(f"{name}: not listed in {MANIFEST}")
 
     ledger = _Ledger()
     readable: set[str] = set()
     for name, entry in files.items():
-        file_problems = _verify_file(root / name, entry, ledger)
+        file_problems = _verify_file(root, name, entry, ledger)
         problems.extend(file_problems)
         if not file_problems:
             readable.add(name)
@@ -50,11 +54,18 @@ def verify_snapshot(path: str | os.PathLike[str]) -> list[str]:
         if problem := _accounting_problem(counted):
             problems.append(f"{MANIFEST}: {problem}")
     problems.extend(_verify_signatures(root, manifest, readable, ledger))
+    if bag:
+        problems.extend(bag_problems(root, files))
     return problems
 
 
-def _verify_file(path: Path, entry: Mapping[str, Any], ledger: _Ledger) -> list[str]:
-    name = path.name
+def _present(root: Path) -> set[str]:
+    """Every file under ``root``, as a path relative to it (``data/clusters.jsonl.gz``)."""
+    return {p.relative_to(root).as_posix() for p in root.rglob("*") if not p.is_dir()}
+
+
+def _verify_file(root: Path, name: str, entry: Mapping[str, Any], ledger: _Ledger) -> list[str]:
+    path = root / name
     if not path.is_file():
         return [f"{name}: missing"]
     digest, size = _sha256_file(path)

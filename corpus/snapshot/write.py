@@ -2,7 +2,8 @@
 
 The output files are hashed, counted and fsynced as they are written; the
 ledger must balance before anything is published (see
-:mod:`corpus.snapshot.publish` for how). Also here: the signatures and learned
+:mod:`corpus.snapshot.publish` for how). The records go under ``data/``, the
+payload of the BagIt bag a snapshot is (see :mod:`corpus.snapshot.bag`). Also here: the signatures and learned
 lines stored for later runs, the environment recorded in the manifest, and
 :func:`describe_inputs`, the manifest's description of the files read.
 """
@@ -36,12 +37,14 @@ from corpus.snapshot.format import (
     FORMAT,
     FORMAT_VERSION,
     MANIFEST,
+    PAYLOAD,
     REPORT,
     RESERVED_KEYS,
     SIGNATURE_PARAMS,
     SIGNATURES_FILE,
     _sha256_file,
 )
+from corpus.snapshot.bag import write_bag_files
 from corpus.snapshot.ledger import _accounting_problem, _Ledger
 from corpus.snapshot.publish import _check_replaceable, _fsync_dir, _publish, _remove_leftovers
 
@@ -87,7 +90,7 @@ class _Sink:
 
 
 class _OutputFile:
-    """One file of the snapshot being written, compressed or not, then fsynced."""
+    """One file of the snapshot being written, compressed or not, then fsynced; ``name`` is its path in the snapshot."""
 
     def __init__(self, directory: Path, name: str, role: str, compression: str | None) -> None:
         self.name = name
@@ -185,8 +188,11 @@ def write_snapshot(
     except OSError as exc:
         raise CorpusError(f"{out}: cannot write a snapshot here ({_os_reason(exc)})") from exc
     try:
-        body = _write_contents(tmp, documents, clusters, rejects, manifest, signatures, learned, compression, shard_bytes)
+        body, bag_info = _write_contents(tmp, documents, clusters, rejects, manifest, signatures, learned, compression,
+                                         shard_bytes)
         _write_json(tmp / MANIFEST, body)
+        write_bag_files(tmp, body["files"], bag_info)
+        _fsync_dir(tmp / PAYLOAD)
         _fsync_dir(tmp)
         _publish(tmp, out)
     except BaseException as exc:
@@ -199,7 +205,7 @@ def write_snapshot(
 
 
 def _os_reason(exc: OSError) -> str:
-    """``No space left on device: /out/.snap.partial-1-ab/data-00000.jsonl.gz`` from an OSError."""
+    """``No space left on device: /out/.snap.partial-1-ab/data/data-00000.jsonl.gz`` from an OSError."""
     reason = exc.strerror or str(exc)
     return f"{reason}: {exc.filename}" if exc.filename else reason
 
@@ -227,40 +233,43 @@ def _write_contents(
     learned: list[dict[str, Any]],
     compression: str,
     shard_bytes: int,
-) -> dict[str, Any]:
-    """Write every file but the manifest into ``tmp``; return the manifest."""
+) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+    """Write the records and the report into ``tmp``; return the manifest and the bag-info fields."""
     ext = COMPRESSIONS[compression]
+    os.mkdir(tmp / PAYLOAD)
     files: dict[str, dict[str, Any]] = {}
     ledger = _Ledger()
     stats = ReportStats()
+    newest: str | None = None
 
     def finish(output: _OutputFile) -> None:
         files[output.name] = output.close()
 
     shards = 0
-    shard = _OutputFile(tmp, f"data-{shards:05d}{ext}", "documents", compression)
+    shard = _OutputFile(tmp, _payload(f"data-{shards:05d}", ext), "documents", compression)
     try:
         for n, doc in enumerate(documents):
             line = _record_line(doc, Document.to_json, f"document #{n} (id {getattr(doc, 'id', '?')!r})")
             if shard.records and shard.uncompressed + len(line.encode("utf-8")) + 1 > shard_bytes:
                 finish(shard)
                 shards += 1
-                shard = _OutputFile(tmp, f"data-{shards:05d}{ext}", "documents", compression)
+                shard = _OutputFile(tmp, _payload(f"data-{shards:05d}", ext), "documents", compression)
             shard.write_record(line)
             ledger.keep(doc.id, f"document #{n}")
             stats.add_document(doc)
+            newest = _newest_date(newest, doc)
     except BaseException:
         shard.abandon()
         raise
     finish(shard)
 
-    with _records_file(tmp, f"clusters{ext}", "clusters", compression, files) as cluster_file:
+    with _records_file(tmp, _payload("clusters", ext), "clusters", compression, files) as cluster_file:
         for n, cluster in enumerate(clusters):
             cluster_file.write_record(_record_line(cluster, dict, f"cluster #{n}"))
             ledger.cluster(cluster, f"cluster #{n}")
             stats.add_cluster(cluster)
 
-    with _records_file(tmp, f"rejects{ext}", "rejects", compression, files) as reject_file:
+    with _records_file(tmp, _payload("rejects", ext), "rejects", compression, files) as reject_file:
         for n, reject in enumerate(rejects):
             reject_file.write_record(_record_line(reject, Reject.to_json, f"reject #{n}"))
             ledger.reject(reject.id)
@@ -311,7 +320,40 @@ def _write_contents(
         _dumps(body)
     except (TypeError, ValueError) as exc:
         raise CorpusError(f"the manifest given to write_snapshot is not JSON: {exc}") from exc
-    return body
+    return body, _bag_info(body, newest)
+
+
+def _payload(stem: str, ext: str) -> str:
+    """The path in the snapshot of a payload file: ``data/clusters.jsonl.gz``."""
+    return f"{PAYLOAD}/{stem}{ext}"
+
+
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _newest_date(newest: str | None, doc: Document) -> str | None:
+    """The newest ``YYYY-MM-DD`` among ``newest``, the document's date and its copies' dates."""
+    for published in (doc.published, *(c.published for c in doc.copies)):
+        date = published[:10] if isinstance(published, str) else ""
+        if _ISO_DATE.fullmatch(date) and (newest is None or date > newest):
+            newest = date
+    return newest
+
+
+def _bag_info(body: Mapping[str, Any], newest: str | None) -> list[tuple[str, str]]:
+    """bag-info.txt fields: what wrote the bag and what it holds; nothing of the moment it ran."""
+    pipeline = body.get("pipeline")
+    name = pipeline.get("name") if isinstance(pipeline, Mapping) else None
+    accounting = body["accounting"]
+    info = [("Bag-Software-Agent", f"corpus {body['corpus_version']}"),
+            ("External-Description", _title(body)),
+            ("Corpus-Format", f"{FORMAT} {FORMAT_VERSION}")]
+    if name:
+        info.append(("Corpus-Pipeline", str(name)))
+    info += [(f"Corpus-{key.capitalize()}", str(accounting[key])) for key in ("inputs", "kept", "merged", "rejected")]
+    if newest is not None:
+        info.append(("Corpus-Newest-Published", newest))
+    return info
 
 
 def _title(manifest: Mapping[str, Any]) -> str:
@@ -338,18 +380,18 @@ def _check_signatures(signatures: Signatures) -> None:
 def _write_signatures(
     tmp: Path, signatures: Signatures, ext: str, compression: str, files: dict[str, dict[str, Any]]
 ) -> dict[str, Any]:
-    ids = _OutputFile(tmp, f"signature_ids{ext}", "signature_ids", compression)
+    ids = _OutputFile(tmp, _payload("signature_ids", ext), "signature_ids", compression)
     for doc_id in signatures.ids:
         ids.write_record(_dumps(doc_id))
     files[ids.name] = ids.close()
-    values = _OutputFile(tmp, SIGNATURES_FILE, "signatures", None)
+    values = _OutputFile(tmp, _payload(SIGNATURES_FILE, ""), "signatures", None)
     # Little-endian, C order: the same bytes on every machine.
     np.save(values, np.ascontiguousarray(signatures.values, dtype="<u4"), allow_pickle=False)
     entry = values.close()
     entry["records"] = len(signatures.ids)
-    files[SIGNATURES_FILE] = entry
+    files[values.name] = entry
     return {
-        "values": SIGNATURES_FILE,
+        "values": values.name,
         "ids": ids.name,
         "count": len(signatures.ids),
         "dtype": "<u4",
