@@ -24,6 +24,7 @@ deduplicate and where to write the snapshot::
 
     [output]
     path = "../build/snapshot"
+    format = "parquet"            # data shards as Parquet; "jsonl" by default
 
 Every section and key is optional; a missing one takes the library default.
 An unknown key or a bad value is a :class:`~corpus.errors.ConfigError` that
@@ -45,6 +46,7 @@ from corpus.clean.learned import LearnConfig
 from corpus.dedup import DedupConfig
 from corpus.errors import ConfigError
 from corpus.readers import FORMATS, ReadLimits
+from corpus.snapshot.format import DATA_FORMATS
 from corpus.tomlfile import load_toml
 
 COMPRESSIONS = ("gz", "zst")
@@ -68,6 +70,7 @@ class OutputConfig:
     path: str = "build/snapshot"
     compression: str = "gz"
     shard_bytes: int = 64 * 1024 * 1024
+    format: str = "jsonl"  # of the data shards: "jsonl" or "parquet"
 
 
 @dataclass(frozen=True)
@@ -119,7 +122,8 @@ class Pipeline:
             },
             "learned": dataclasses.asdict(self.learned),
             "dedup": self.dedup.to_json(),
-            "output": {"compression": self.output.compression, "shard_bytes": self.output.shard_bytes},
+            "output": {"format": self.output.format, "compression": self.output.compression,
+                       "shard_bytes": self.output.shard_bytes},
         }
 
 
@@ -249,7 +253,10 @@ def _dataclass(cls: type, table: Mapping[str, Any], where: str, section: str) ->
 
 
 def _output(table: Mapping[str, Any], where: str, base: Path) -> OutputConfig:
-    _check_keys(table, {"path", "compression", "shard_bytes"}, where, "output")
+    _check_keys(table, {"path", "format", "compression", "shard_bytes"}, where, "output")
+    data_format = _typed(table, "format", str, where, "output", OutputConfig.format)
+    if data_format not in DATA_FORMATS:
+        raise ConfigError(f"{where}: output.format = {data_format!r}; allowed: {', '.join(DATA_FORMATS)}")
     compression = _typed(table, "compression", str, where, "output", OutputConfig.compression)
     if compression not in COMPRESSIONS:
         raise ConfigError(f"{where}: output.compression = {compression!r}; allowed: {', '.join(COMPRESSIONS)}")
@@ -257,4 +264,4 @@ def _output(table: Mapping[str, Any], where: str, base: Path) -> OutputConfig:
     if shard_bytes <= 0:
         raise ConfigError(f"{where}: output.shard_bytes = {shard_bytes}; it must be a positive number of bytes")
     path = _path(base, _typed(table, "path", str, where, "output", "")) if "path" in table else OutputConfig.path
-    return OutputConfig(path=path, compression=compression, shard_bytes=shard_bytes)
+    return OutputConfig(path=path, compression=compression, shard_bytes=shard_bytes, format=data_format)

@@ -1,5 +1,6 @@
-"""A snapshot's data shards load with Hugging Face ``datasets.load_dataset("json", ...)`` as they are."""
+"""A snapshot's data shards load with Hugging Face ``datasets.load_dataset("json" or "parquet", ...)`` as they are."""
 
+import dataclasses
 import json
 import os
 import subprocess
@@ -10,6 +11,7 @@ import pytest
 from conftest import ROOT
 from corpus.engines.local import run
 from corpus.pipeline import load_pipeline
+from corpus.snapshot import load_snapshot
 
 pytest.importorskip("datasets", reason="Hugging Face datasets is not installed (pip install -e '.[dev]')")
 
@@ -37,3 +39,30 @@ def test_snapshot_shards_load_with_datasets(tmp_path):
                                  "metadata"]
     assert "003_45cc1c45fa8d7dc6" in loaded["ids"]
     assert max(loaded["copies"]) == 5
+
+
+LOAD_PARQUET = """
+import glob, json, sys
+import datasets
+files = sorted(glob.glob(sys.argv[1] + "/data/data-*.parquet"))
+ds = datasets.load_dataset("parquet", data_files=files, split="train", cache_dir=sys.argv[2])
+print(json.dumps(ds.to_list(), ensure_ascii=False))
+"""
+
+
+def test_parquet_shards_load_with_datasets_as_the_jsonl_snapshot_holds_them(tmp_path):
+    pipeline = load_pipeline(ROOT / "pipelines" / "case_reporting.toml")
+    snapshots = {}
+    for fmt in ("jsonl", "parquet"):
+        output = dataclasses.replace(pipeline.output, path=str(tmp_path / fmt), format=fmt)
+        snapshots[fmt] = run(dataclasses.replace(pipeline, output=output)).snapshot
+    env = {**os.environ, "HF_DATASETS_OFFLINE": "1", "HF_HUB_OFFLINE": "1", "HF_HOME": str(tmp_path / "hf")}
+    done = subprocess.run([sys.executable, "-c", LOAD_PARQUET, str(snapshots["parquet"]), str(tmp_path / "cache")],
+                          env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    rows = json.loads(done.stdout.strip().splitlines()[-1])
+    for row in rows:
+        row["metadata"] = json.loads(row["metadata"])
+    expected = [d.to_json() for d in load_snapshot(snapshots["jsonl"]).documents()]
+    assert len(rows) == len(expected) > 0 and max(len(r["copies"]) for r in rows) == 5
+    assert rows == expected

@@ -187,6 +187,7 @@ def test_unknown_key_names_the_file_and_key(tmp_path):
         ({"dedup": {"keep": "newest"}}, "keep"),
         ({"input": {"format": "pdf"}}, "input.format = 'pdf'; allowed: auto, text, html, jsonl, warc"),
         ({"output": {"compression": "bz2"}}, "output.compression"),
+        ({"output": {"format": "csv"}}, "output.format = 'csv'; allowed: jsonl, parquet"),
         ({"clean": {"disable_rules": ["no-such-rule"]}}, "no rule is named 'no-such-rule'"),
         ({"clean": {"edge_lines": "five"}}, "'clean.edge_lines' must be an int"),
         ({"learned": {"min_share": 0}}, "min_share"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import gzip
 import hashlib
 import json
@@ -553,7 +554,7 @@ def test_a_flat_snapshot_cannot_name_files_under_data(tmp_path: Path) -> None:
     assert "'data/rejects.jsonl.gz' is not a plain name" in problem
 
 
-def test_a_flat_snapshot_of_version_1_serves_as_a_base(tmp_path: Path) -> None:
+def test_a_flat_snapshot_of_version_1_and_a_parquet_one_serve_as_a_base(tmp_path: Path) -> None:
     from corpus.engines.local import run
     from corpus.pipeline import load_pipeline
 
@@ -562,11 +563,94 @@ def test_a_flat_snapshot_of_version_1_serves_as_a_base(tmp_path: Path) -> None:
     base = run(pipeline.with_overrides(output=str(tmp_path / "base"))).snapshot
     shutil.copytree(base, tmp_path / "flat")
     flat = flatten_to_version_1(tmp_path / "flat")
+    in_parquet = dataclasses.replace(pipeline.output, path=str(tmp_path / "parquet"), format="parquet")
+    parquet = run(dataclasses.replace(pipeline, output=in_parquet)).snapshot
     late = [str(root / "tests" / "data" / "incremental")]
     runs = {name: run(pipeline.with_overrides(inputs=late, output=str(tmp_path / f"next-{name}")), base=old)
-            for name, old in (("bag", base), ("flat", flat))}
-    assert runs["flat"].counts == runs["bag"].counts and runs["flat"].counts["this_run"]["merged"] > 0
-    assert verify_snapshot(runs["flat"].snapshot) == []
-    for name in tree(runs["bag"].snapshot):
-        if name.startswith("data/"):
-            assert (runs["flat"].snapshot / name).read_bytes() == (runs["bag"].snapshot / name).read_bytes(), name
+            for name, old in (("bag", base), ("flat", flat), ("parquet", parquet))}
+    assert runs["bag"].counts["this_run"]["merged"] > 0
+    for name in ("flat", "parquet"):
+        assert runs[name].counts == runs["bag"].counts
+        assert verify_snapshot(runs[name].snapshot) == []
+        for file in tree(runs["bag"].snapshot):
+            if file.startswith("data/"):
+                assert (runs[name].snapshot / file).read_bytes() == (runs["bag"].snapshot / file).read_bytes(), file
+
+
+# --------------------------------------------------------------------------- Parquet data shards
+
+
+def test_parquet_shards_hold_the_jsonl_snapshots_records(tmp_path: Path) -> None:
+    pq = pytest.importorskip("pyarrow.parquet")
+    as_jsonl = write(tmp_path / "jsonl")
+    as_parquet = write(tmp_path / "parquet", data_format="parquet")
+    assert tree(as_parquet) == [n.replace(".jsonl.gz", ".parquet") if "data-" in n else n for n in tree(as_jsonl)]
+    assert verify_snapshot(as_parquet) == []
+    table = pq.read_table(as_parquet / "data" / "data-00000.parquet")
+    assert table.column_names == list(parts()["documents"][0].to_json())
+    rows = table.to_pylist()
+    for row in rows:
+        row["metadata"] = json.loads(row["metadata"])
+    assert rows == [json.loads(line) for line in read_lines(as_jsonl / "data" / "data-00000.jsonl.gz")]
+    assert list(load_snapshot(as_parquet).documents()) == parts()["documents"]
+    assert diff_snapshots(as_jsonl, as_parquet).is_empty
+    manifest = json.loads((as_parquet / "manifest.json").read_text())
+    assert manifest["data_format"] == "parquet" and manifest["compression"] == "gz"
+    assert manifest["parquet"]["created_by"] == pq.ParquetFile(as_parquet / "data" / "data-00000.parquet").metadata.created_by
+
+
+def test_two_parquet_writes_give_identical_bytes(tmp_path: Path) -> None:
+    a = write(tmp_path / "a", data_format="parquet")
+    b = write(tmp_path / "b", data_format="parquet")
+    assert tree(a) == tree(b)
+    for name in tree(a):
+        assert (a / name).read_bytes() == (b / name).read_bytes(), name
+
+
+def test_parquet_shards_and_row_groups_are_bounded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    pq = pytest.importorskip("pyarrow.parquet")
+    monkeypatch.setattr("corpus.snapshot.parquet.ROW_GROUP_ROWS", 4)
+    documents = [Document(id=f"d{i:03d}", text="word " * (10 + i), metadata={"n": i}) for i in range(40)]
+    shards = {}
+    for fmt in ("jsonl", "parquet"):
+        snap = write_snapshot(tmp_path / fmt, documents, [], [], manifest={"counts": {"inputs": 40}}, shard_bytes=1000,
+                              data_format=fmt)
+        files = json.loads((snap / "manifest.json").read_text())["files"]
+        shards[fmt] = [(n.split(".")[0], e["records"]) for n, e in files.items() if e["role"] == "documents"]
+        assert [d.id for d in load_snapshot(snap).documents()] == [d.id for d in documents]
+    assert shards["parquet"] == shards["jsonl"] and len(shards["parquet"]) > 3  # the same documents in each shard
+    for name, records in shards["parquet"]:
+        metadata = pq.ParquetFile(tmp_path / "parquet" / f"{name}.parquet").metadata
+        sizes = [metadata.row_group(k).num_rows for k in range(metadata.num_row_groups)]
+        assert sum(sizes) == records and max(sizes) <= 4
+
+
+def test_a_bagged_parquet_snapshot_validates_and_a_corrupted_shard_fails(tmp_path: Path) -> None:
+    bagit = pytest.importorskip("bagit", reason="bagit-python is not installed (pip install -e '.[dev]')")
+    snap = write(tmp_path / "snap", data_format="parquet")
+    bagit.Bag(str(snap)).validate()
+    shard = snap / "data" / "data-00000.parquet"
+    raw = bytearray(shard.read_bytes())
+    raw[len(raw) // 3] ^= 0xFF
+    shard.write_bytes(bytes(raw))
+    with pytest.raises(bagit.BagValidationError):
+        bagit.Bag(str(snap)).validate()
+    problems = verify_snapshot(snap)
+    assert any(p.startswith("data/data-00000.parquet: sha256") for p in problems)
+    shard.write_bytes(b"not parquet at all")
+    problems = verify_snapshot(snap)
+    assert any(p.startswith("data/data-00000.parquet: cannot read Parquet") for p in problems)
+    with pytest.raises(InputError, match="data-00000.parquet: cannot read Parquet"):
+        list(load_snapshot(snap).documents())
+
+
+def test_a_document_that_does_not_fit_the_parquet_schema_is_named(tmp_path: Path) -> None:
+    documents = parts()["documents"] + [Document(id="odd-1", text="x", title=42)]  # type: ignore[arg-type]
+    with pytest.raises(CorpusError, match=r"document 'odd-1' \(data/data-00000.parquet\) does not fit the Parquet sch"):
+        write(tmp_path / "snap", documents=documents, data_format="parquet")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_an_unknown_data_format_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(CorpusError, match="unknown data format 'csv'; use one of jsonl, parquet"):
+        write(tmp_path / "snap", data_format="csv")

@@ -205,7 +205,8 @@ def publish(
         manifest["base"] = {"path": str(base), "files": previous.manifest.get("files", {})}
     out = write_snapshot(pipeline.output.path, kept, clusters, rejects, manifest=manifest,
                          signatures=signatures, learned_lines=learned,
-                         compression=pipeline.output.compression, shard_bytes=pipeline.output.shard_bytes)
+                         compression=pipeline.output.compression, shard_bytes=pipeline.output.shard_bytes,
+                         data_format=pipeline.output.format)
     return RunResult(snapshot=out, counts=counts, rejects=new_rejects, learned=learned)
 
 

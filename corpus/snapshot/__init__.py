@@ -16,7 +16,9 @@ under ``data/``::
                                   byte size and record count of every file above
     bagit.txt, bag-info.txt, manifest-sha256.txt, tagmanifest-sha256.txt
 
-``.jsonl.zst`` replaces ``.jsonl.gz`` with ``compression="zst"``. Nothing here
+``.jsonl.zst`` replaces ``.jsonl.gz`` with ``compression="zst"``, and
+``data-NNNNN.parquet`` the document shards with ``data_format="parquet"``
+(see :mod:`corpus.snapshot.parquet`). Nothing here
 depends on pickle: the signatures load with ``numpy.load(allow_pickle=False)``
 and their dedup parameters (``num_perm``, ``seed``, ``scheme``, ``ngram``) are
 in the manifest, so an incremental run can reuse them as a base index.
@@ -36,6 +38,7 @@ The modules, one per concern (this one only re-exports the public API)::
 
     format    file names, layout, format version, compressions, reserved manifest keys
     bag       the BagIt tag files: writing them, checking them
+    parquet   the Parquet data shards: schema, writer options, reading them back
     ledger    the accounting, shared by the writer and the verifier
     write     write_snapshot: output files, signatures, learned lines, manifest
     publish   atomic publication and the leftovers of killed writers
@@ -49,6 +52,7 @@ from __future__ import annotations
 from corpus.snapshot.diff import MergeChange, SnapshotDiff, diff_snapshots
 from corpus.snapshot.format import (
     COMPRESSIONS,
+    DATA_FORMATS,
     DEFAULT_SHARD_BYTES,
     FORMAT,
     FORMAT_VERSION,
@@ -64,6 +68,7 @@ from corpus.snapshot.write import LearnedLines, describe_inputs, write_snapshot
 
 __all__ = [
     "COMPRESSIONS",
+    "DATA_FORMATS",
     "DEFAULT_SHARD_BYTES",
     "FORMAT",
     "FORMAT_VERSION",

@@ -35,6 +35,7 @@ RESERVED_KEYS = (
     "learned_lines",
     "compression",
     "data_format",
+    "parquet",
     "signatures",
     "files",
 )

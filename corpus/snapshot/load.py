@@ -1,10 +1,11 @@
 """Reading a snapshot back: :func:`load_snapshot` and lazy iterators over its records.
 
-The manifest is checked before anything is read (format, version, and file
+Data shards are JSONL or Parquet (:mod:`corpus.snapshot.parquet`); the
+other files are JSONL. The manifest is checked before anything is read (format, version, and file
 names that stay inside the snapshot directory). Both layouts are read: the
 BagIt one (version 2, records under ``data/``) and the flat one of snapshots
 written before it (version 1), so an old snapshot still serves as a base. A truncated or corrupt
-compressed file, or a line that is not JSON, raises
+compressed file, a line that is not JSON, or a broken Parquet shard raises
 :class:`~corpus.errors.InputError` naming the file and line.
 """
 
@@ -86,6 +87,15 @@ def _records(path: Path) -> Iterator[Any]:
         raise InputError(str(path), f"cannot decompress after line {lineno}: {_decompress_reason(exc)}") from exc
 
 
+def _document_records(path: Path, columns: list[str] | None = None) -> Iterator[Any]:
+    """The records of a data shard, JSONL or Parquet; ``columns`` (Parquet only) reads just those."""
+    if path.name.endswith(".parquet"):
+        from corpus.snapshot.parquet import read_records  # pyarrow is imported only when it is needed
+
+        return read_records(path, columns)
+    return _records(path)
+
+
 def _decompress_reason(exc: BaseException) -> str:
     if isinstance(exc, (EOFError, _Truncated)):
         return f"truncated ({exc})"
@@ -104,7 +114,7 @@ class Snapshot:
 
     def documents(self) -> Iterator[Document]:
         for shard in self._files("documents"):
-            for record in _records(shard):
+            for record in _document_records(shard):
                 yield Document.from_json(record)
 
     def clusters(self) -> Iterator[dict[str, Any]]:

@@ -11,7 +11,7 @@ from corpus.errors import InputError
 from corpus.snapshot.bag import BAG_FILES, bag_problems
 from corpus.snapshot.format import MANIFEST, SIGNATURE_PARAMS, _sha256_file
 from corpus.snapshot.ledger import _accounting_problem, _Ledger
-from corpus.snapshot.load import _read_manifest, _records, load_snapshot
+from corpus.snapshot.load import _document_records, _read_manifest, _records, load_snapshot
 
 
 def verify_snapshot(path: str | os.PathLike[str]) -> list[str]:
@@ -79,8 +79,10 @@ def _verify_file(root: Path, name: str, entry: Mapping[str, Any], ledger: _Ledge
         return problems
     records = 0
     try:
-        for records, record in enumerate(_records(path), start=1):
-            where = f"{name} line {records}"
+        lines = _document_records(path, ["id"]) if role == "documents" else _records(path)
+        unit = "row" if name.endswith(".parquet") else "line"
+        for records, record in enumerate(lines, start=1):
+            where = f"{name} {unit} {records}"
             if role == "documents":
                 if not isinstance(record, dict) or not isinstance(record.get("id"), str):
                     problems.append(f"{where}: a document needs a string 'id'")

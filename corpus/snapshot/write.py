@@ -33,6 +33,7 @@ from corpus.writers import dumps as _dumps
 from corpus.report import ReportStats, render_report
 from corpus.snapshot.format import (
     COMPRESSIONS,
+    DATA_FORMATS,
     DEFAULT_SHARD_BYTES,
     FORMAT,
     FORMAT_VERSION,
@@ -128,12 +129,17 @@ class _OutputFile:
         self._file.close()
 
 
-def _record_line(obj: Any, to_json: Any, what: str) -> str:
-    """Serialise one record, turning any failure into an error that names it."""
+def _serialise(obj: Any, to_json: Any, what: str) -> tuple[Any, str]:
+    """One record as JSON data and as its JSONL line, turning any failure into an error that names it."""
     try:
-        return _dumps(to_json(obj))
+        record = to_json(obj)
+        return record, _dumps(record)
     except Exception as exc:  # noqa: BLE001 - any failure of a record's serialisation is reported the same way
         raise CorpusError(f"{what}: cannot be written as JSON: {type(exc).__name__}: {exc}") from exc
+
+
+def _record_line(obj: Any, to_json: Any, what: str) -> str:
+    return _serialise(obj, to_json, what)[1]
 
 
 def write_snapshot(
@@ -147,6 +153,7 @@ def write_snapshot(
     learned_lines: LearnedLines | None = None,
     compression: str = "gz",
     shard_bytes: int = DEFAULT_SHARD_BYTES,
+    data_format: str = "jsonl",
 ) -> Path:
     """Write a snapshot and publish it at ``out_dir`` atomically; return its path.
 
@@ -156,6 +163,11 @@ def write_snapshot(
     ``pipeline`` (the resolved pipeline), ``inputs`` (see :func:`describe_inputs`)
     and ``created`` if a creation time is wanted (none by default, so that two
     runs give the same bytes). Keys in :data:`RESERVED_KEYS` are computed here.
+
+    ``data_format`` is that of the kept documents' shards: ``"jsonl"``
+    (compressed by ``compression``) or ``"parquet"`` (zstd inside; see
+    :mod:`corpus.snapshot.parquet`). Clusters, rejects and signature ids are
+    JSONL, compressed by ``compression``, in both.
 
     Files are written in a hidden sibling directory, fsynced, then renamed into
     place; an existing snapshot at ``out_dir`` is replaced only once the new one
@@ -167,6 +179,8 @@ def write_snapshot(
         raise CorpusError(f"unknown compression {compression!r}; use one of {', '.join(COMPRESSIONS)}")
     if shard_bytes <= 0:
         raise CorpusError(f"shard_bytes must be positive, got {shard_bytes}")
+    if data_format not in DATA_FORMATS:
+        raise CorpusError(f"unknown data format {data_format!r}; use one of {', '.join(DATA_FORMATS)}")
     counts = manifest.get("counts")
     if not isinstance(counts, Mapping) or not isinstance(counts.get("inputs"), int):
         raise CorpusError(
@@ -189,7 +203,7 @@ def write_snapshot(
         raise CorpusError(f"{out}: cannot write a snapshot here ({_os_reason(exc)})") from exc
     try:
         body, bag_info = _write_contents(tmp, documents, clusters, rejects, manifest, signatures, learned, compression,
-                                         shard_bytes)
+                                         shard_bytes, data_format)
         _write_json(tmp / MANIFEST, body)
         write_bag_files(tmp, body["files"], bag_info)
         _fsync_dir(tmp / PAYLOAD)
@@ -233,6 +247,7 @@ def _write_contents(
     learned: list[dict[str, Any]],
     compression: str,
     shard_bytes: int,
+    data_format: str,
 ) -> tuple[dict[str, Any], list[tuple[str, str]]]:
     """Write the records and the report into ``tmp``; return the manifest and the bag-info fields."""
     ext = COMPRESSIONS[compression]
@@ -242,19 +257,33 @@ def _write_contents(
     stats = ReportStats()
     newest: str | None = None
 
-    def finish(output: _OutputFile) -> None:
+    def finish(output: Any) -> None:
         files[output.name] = output.close()
 
+    if data_format == "parquet":
+        from corpus.snapshot.parquet import EXTENSION, ParquetShard  # pyarrow is imported only when it is needed
+
+        def open_shard(k: int) -> Any:
+            return ParquetShard(tmp, _payload(f"data-{k:05d}", EXTENSION))
+    else:
+        def open_shard(k: int) -> Any:
+            return _OutputFile(tmp, _payload(f"data-{k:05d}", ext), "documents", compression)
+
     shards = 0
-    shard = _OutputFile(tmp, _payload(f"data-{shards:05d}", ext), "documents", compression)
+    shard = open_shard(shards)
     try:
         for n, doc in enumerate(documents):
-            line = _record_line(doc, Document.to_json, f"document #{n} (id {getattr(doc, 'id', '?')!r})")
-            if shard.records and shard.uncompressed + len(line.encode("utf-8")) + 1 > shard_bytes:
+            record, line = _serialise(doc, Document.to_json, f"document #{n} (id {getattr(doc, 'id', '?')!r})")
+            size = len(line.encode("utf-8")) + 1
+            # Both formats cut shards at the same documents: the bound is on the records' JSONL size.
+            if shard.records and shard.uncompressed + size > shard_bytes:
                 finish(shard)
                 shards += 1
-                shard = _OutputFile(tmp, _payload(f"data-{shards:05d}", ext), "documents", compression)
-            shard.write_record(line)
+                shard = open_shard(shards)
+            if data_format == "parquet":
+                shard.write_record(record, size)
+            else:
+                shard.write_record(line)
             ledger.keep(doc.id, f"document #{n}")
             stats.add_document(doc)
             newest = _newest_date(newest, doc)
@@ -300,6 +329,11 @@ def _write_contents(
     body["accounting"] = accounting
     body["learned_lines"] = learned
     body["compression"] = compression
+    body["data_format"] = data_format
+    if data_format == "parquet":
+        from corpus.snapshot.parquet import writer_description
+
+        body["parquet"] = writer_description()
     body["signatures"] = signatures_entry
 
     report_stats = stats.to_dict(
@@ -347,7 +381,8 @@ def _bag_info(body: Mapping[str, Any], newest: str | None) -> list[tuple[str, st
     accounting = body["accounting"]
     info = [("Bag-Software-Agent", f"corpus {body['corpus_version']}"),
             ("External-Description", _title(body)),
-            ("Corpus-Format", f"{FORMAT} {FORMAT_VERSION}")]
+            ("Corpus-Format", f"{FORMAT} {FORMAT_VERSION}"),
+            ("Corpus-Data-Format", body["data_format"])]
     if name:
         info.append(("Corpus-Pipeline", str(name)))
     info += [(f"Corpus-{key.capitalize()}", str(accounting[key])) for key in ("inputs", "kept", "merged", "rejected")]
