@@ -204,3 +204,17 @@ def diff(old: Path, new: Path) -> None:
     from corpus.snapshot import diff_snapshots
 
     click.echo(diff_snapshots(old, new).to_text())
+
+
+@main.command()
+@click.argument("snapshot", type=click.Path(path_type=Path))
+@click.argument("doc_id", metavar="ID")
+@click.option("--json", "as_json", is_flag=True, help="Print the answer as one JSON object.")
+@_reports_errors
+def explain(snapshot: Path, doc_id: str, as_json: bool) -> None:
+    """Say what became of ID in SNAPSHOT: kept (with its removed lines and copies), merged, or rejected."""
+    from corpus.snapshot import explain_id
+    from corpus.writers import dumps
+
+    answer = explain_id(snapshot, doc_id)
+    click.echo(dumps(answer.to_json()) if as_json else answer.to_text(), nl=as_json)

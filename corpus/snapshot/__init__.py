@@ -45,11 +45,13 @@ The modules, one per concern (this one only re-exports the public API)::
     load      load_snapshot and the lazy, checked reading of records
     verify    verify_snapshot
     diff      diff_snapshots
+    explain   explain_id: what became of one id
 """
 
 from __future__ import annotations
 
 from corpus.snapshot.diff import MergeChange, SnapshotDiff, diff_snapshots
+from corpus.snapshot.explain import Explanation, explain_id
 from corpus.snapshot.format import (
     COMPRESSIONS,
     DATA_FORMATS,
@@ -70,6 +72,7 @@ __all__ = [
     "COMPRESSIONS",
     "DATA_FORMATS",
     "DEFAULT_SHARD_BYTES",
+    "Explanation",
     "FORMAT",
     "FORMAT_VERSION",
     "MANIFEST",
@@ -83,6 +86,7 @@ __all__ = [
     "SnapshotDiff",
     "describe_inputs",
     "diff_snapshots",
+    "explain_id",
     "load_snapshot",
     "verify_snapshot",
     "write_snapshot",
