@@ -18,15 +18,17 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-## corpus: build the environment and run the default pipeline on samples/
+## corpus: build the environment, run the default pipeline on samples/, verify it, and validate it as a BagIt bag
 corpus: $(STAMP)
 	$(VENV)/bin/corpus run $(PIPELINE) --output $(OUT)
 	$(VENV)/bin/corpus verify $(OUT)
+	$(PY) -m bagit --validate --quiet $(OUT)
 
 ## snapshot: run PIPELINE on INPUT (files or directories) into the snapshot directory OUT
 snapshot: $(STAMP)
 	$(VENV)/bin/corpus run $(PIPELINE) $(if $(INPUT),$(foreach i,$(INPUT),--input $(i))) --output $(OUT)
 	$(VENV)/bin/corpus verify $(OUT)
+	$(PY) -m bagit --validate --quiet $(OUT)
 
 ## test: build the environment (and Debian's chromium, for the report test) and run the test suite
 test: $(STAMP) chromium

@@ -34,6 +34,12 @@ def test_the_snapshot_verifies(snapshot):
     assert verify_snapshot(snap.path) == []
 
 
+def test_the_snapshot_is_a_bag_that_bagit_python_validates(snapshot):
+    bagit = pytest.importorskip("bagit", reason="bagit-python is not installed (pip install -e '.[dev]')")
+    _, snap = snapshot
+    bagit.Bag(str(snap.path)).validate()
+
+
 def test_every_input_is_kept_merged_or_rejected(snapshot):
     result, snap = snapshot
     kept = {d.id for d in snap.documents()}

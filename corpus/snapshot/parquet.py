@@ -21,6 +21,7 @@ which the manifest records too.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 from collections.abc import Iterator, Mapping
@@ -134,6 +135,9 @@ class ParquetShard:
                 "uncompressed_bytes": self.uncompressed}
 
     def abandon(self) -> None:
+        """Stop writing (the partial directory is removed): the footer need not be whole, and may fail."""
+        with contextlib.suppress(pa.ArrowException, OSError):
+            self._writer.close()
         self._file.close()
 
 

@@ -3,9 +3,10 @@
 The output files are hashed, counted and fsynced as they are written; the
 ledger must balance before anything is published (see
 :mod:`corpus.snapshot.publish` for how). The records go under ``data/``, the
-payload of the BagIt bag a snapshot is (see :mod:`corpus.snapshot.bag`). Also here: the signatures and learned
-lines stored for later runs, the environment recorded in the manifest, and
-:func:`describe_inputs`, the manifest's description of the files read.
+payload of the BagIt bag a snapshot is (see :mod:`corpus.snapshot.bag`). Also
+here: the signatures and learned lines stored for later runs, the environment
+recorded in the manifest, and :func:`describe_inputs`, the manifest's
+description of the files read.
 """
 
 from __future__ import annotations
