@@ -20,6 +20,7 @@ from corpus.snapshot.bag import write_bag_files
 from corpus.snapshot import (
     describe_inputs,
     diff_snapshots,
+    explain_id,
     load_snapshot,
     verify_snapshot,
     write_snapshot,
@@ -654,3 +655,28 @@ def test_a_document_that_does_not_fit_the_parquet_schema_is_named(tmp_path: Path
 def test_an_unknown_data_format_is_refused(tmp_path: Path) -> None:
     with pytest.raises(CorpusError, match="unknown data format 'csv'; use one of jsonl, parquet"):
         write(tmp_path / "snap", data_format="csv")
+
+
+# A snapshot that corpus wrote before snapshots became bags (main at 5764db9, `corpus run
+# pipelines/case_reporting.toml` on samples/): the flat layout as it really was, not as a test rebuilds it.
+FORMAT_1 = Path(__file__).parent / "data" / "snapshot-format-1"
+
+
+def test_a_snapshot_written_before_the_bag_layout_verifies_loads_diffs_and_explains(tmp_path: Path) -> None:
+    assert verify_snapshot(FORMAT_1) == []
+    old = load_snapshot(FORMAT_1)
+    assert old.manifest["format_version"] == 1 and not (FORMAT_1 / "data").exists()
+    documents, clusters, rejects = list(old.documents()), list(old.clusters()), list(old.rejects())
+    merged = sum(len(c["members"]) - 1 for c in clusters)
+    assert (len(documents), merged, len(rejects)) == (11, 7, 1) == tuple(old.manifest["accounting"][k]
+                                                                         for k in ("kept", "merged", "rejected"))
+    assert old.signatures().values.shape == (18, 128)
+    assert diff_snapshots(FORMAT_1, FORMAT_1).is_empty
+    assert explain_id(FORMAT_1, "capitalherald-mod-soldiers").merged_into == "003_45cc1c45fa8d7dc6"
+    assert explain_id(FORMAT_1, rejects[0].id).where == "rejects.jsonl.gz line 1"
+    assert explain_id(FORMAT_1, documents[0].id).where == "data-00000.jsonl.gz line 1"
+    # Rewritten today, the same records make a bag with the same payload.
+    again = write_snapshot(tmp_path / "again", documents, clusters, rejects, manifest={"counts": {"inputs": 19}},
+                           signatures=old.signatures())
+    for name in ("data-00000.jsonl.gz", "clusters.jsonl.gz", "rejects.jsonl.gz", "signatures.npy"):
+        assert (again / "data" / name).read_bytes() == (FORMAT_1 / name).read_bytes(), name
