@@ -5,6 +5,7 @@ skipped, except the one that checks ``import corpus`` never imports Ray. A local
 Ray on 2 CPUs is started once for the module and shut down after it.
 """
 
+import dataclasses
 import json
 import os
 import subprocess
@@ -58,6 +59,13 @@ def test_samples_give_the_same_bytes(ray_engine, tmp_path):
     result = assert_same_snapshot(load_pipeline(PIPELINE), tmp_path, ray_engine)
     # The samples exercise every stage: a reject, clusters, learned lines.
     assert result.counts["rejected"] and result.counts["clusters"] and result.counts["learned_lines"]
+
+
+def test_samples_in_parquet_give_the_same_bytes(ray_engine, tmp_path):
+    pipeline = load_pipeline(PIPELINE)
+    pipeline = dataclasses.replace(pipeline, output=dataclasses.replace(pipeline.output, format="parquet"))
+    assert_same_snapshot(pipeline, tmp_path, ray_engine)
+    assert (tmp_path / "ray" / "data" / "data-00000.parquet").is_file()
 
 
 def test_a_generated_corpus_gives_the_same_bytes(ray_engine, tmp_path):
