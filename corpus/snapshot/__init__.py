@@ -31,7 +31,8 @@ writer refuses to publish a snapshot where this does not hold, and
 :func:`verify_snapshot` checks it again from the files.
 
 Two writes of the same documents give byte-identical files: gzip without
-mtime or file name, single-threaded zstd at a fixed level, no timestamps
+mtime or file name, single-threaded zstd at a fixed level, Parquet with every
+writer option pinned, no date of the run in bag-info.txt, and no timestamps
 unless the caller puts one (``created``) in the manifest.
 
 The modules, one per concern (this one only re-exports the public API)::
