@@ -89,12 +89,21 @@ def test_ids_stay_unique_across_read_calls_that_share_their_owners(tmp_path):
     assert [d.id for d in collect(tmp_path / "tuesday.jsonl")[0]] == ["a", "b", "c"]
 
 
-def test_invalid_utf8_names_the_line(tmp_path):
-    (tmp_path / "bad.txt").write_bytes(b"first line\nsecond \xff line\n")
+def test_a_text_file_in_a_legacy_encoding_is_read_with_its_encoding(tmp_path):
+    text = "Die Beamten weigerten sich, Waffen zu tragen. \u00c4rger \u00fcber die Anklage w\u00e4chst.\n"
+    (tmp_path / "de.txt").write_bytes(text.encode("cp1252"))
     (tmp_path / "good.txt").write_text("fine", encoding="utf-8")
-    docs, [reject] = collect(tmp_path)
-    assert [d.id for d in docs] == ["good"]
-    assert reject.line == 2 and "invalid UTF-8" in reject.reason and reject.path.endswith("bad.txt")
+    docs, rejects = collect(tmp_path)
+    assert rejects == [] and [d.id for d in docs] == ["de", "good"]
+    assert docs[0].text == text
+    assert docs[0].metadata == {"format": "text", "encoding": "windows-1252", "encoding_from": "detected"}
+    assert docs[1].metadata == {"format": "text", "encoding": "utf-8", "encoding_from": "utf-8"}
+
+
+def test_nul_bytes_name_the_line(tmp_path):
+    (tmp_path / "bad.txt").write_bytes(b"first line\nsecond \x00 line\n")
+    _, [reject] = collect(tmp_path)
+    assert reject.line == 2 and "NUL bytes" in reject.reason and reject.path.endswith("bad.txt")
 
 
 def test_utf16_with_bom_is_read(tmp_path):
@@ -106,7 +115,7 @@ def test_utf16_with_bom_is_read(tmp_path):
 def test_binary_file_with_text_extension_is_rejected(tmp_path):
     (tmp_path / "image.txt").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
     _, [reject] = collect(tmp_path)
-    assert "NUL" in reject.reason or "UTF-8" in reject.reason
+    assert "NUL bytes: a binary file" in reject.reason
 
 
 def test_empty_file_is_rejected(tmp_path):
