@@ -44,7 +44,8 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-__all__ = ["Decoded", "NotText", "PRESCAN_BYTES", "charset_of", "decode", "detect_encoding", "encoding_of_label",
+__all__ = ["Decoded", "NotText", "PRESCAN_BYTES", "charset_of", "content_type_header", "decode", "detect_encoding",
+           "encoding_of_label",
            "meta_charset"]
 
 # How far into a page the meta prescan looks for a declaration (see the module docstring).
