@@ -137,3 +137,16 @@ def test_the_shared_pages_declare_what_their_readme_says():
     qq = gzip.decompress((SHARED / "readability" / "html" / "qq.html.gz").read_bytes())
     assert json.loads(truth.read_text(encoding="utf-8"))["qq"]["declared_charset"] == "gb2312"
     assert meta_charset(qq) == "gbk" and decode(qq, html=True).encoding == "utf-8"
+
+
+def test_a_western_language_page_is_not_taken_for_central_european():
+    # An English page with a few accented names: uchardet alone reads it as iso-8859-2 (Gómez as Gămez).
+    body = "Officers at the Château said the naïve plan failed; Müller and Gómez agreed. "
+    def html(head: str) -> bytes:
+        return f"<html{head}><head><title>Police</title></head><body><p>{body}</p></body></html>".encode("cp1252")
+    assert decode(html(""), html=True).encoding == "iso-8859-2"
+    decoded = decode(html(' lang="en-GB"'), html=True)
+    assert (decoded.encoding, decoded.found_by) == ("windows-1252", "detected") and body in decoded.text
+    # A page in Polish keeps what detection says.
+    polish = f'<html lang="pl"><body><p>{POLISH}</p></body></html>'.encode("iso-8859-2")
+    assert decode(polish, html=True).encoding == "iso-8859-2"
