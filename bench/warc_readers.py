@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import gzip
-import io
 import json
 import tempfile
 import time
