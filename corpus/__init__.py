@@ -7,7 +7,7 @@ The data flows one way, one module per stage::
 In a notebook::
 
     import corpus
-    docs = corpus.read("samples/")                      # Documents from text, HTML, JSONL, WARC
+    docs = corpus.read("samples/")                      # Documents from text, HTML, JSONL, WARC, WET, Parquet
     cleaned = corpus.Cleaner().run(docs)                # article text, chrome removed and recorded
     result = corpus.Deduplicator().run(cleaned)         # one copy per story, with provenance
     corpus.write_jsonl(result.kept, "kept.jsonl")

@@ -17,6 +17,7 @@ import click
 from corpus import __version__
 from corpus.document import Document, Reject
 from corpus.errors import CorpusError
+from corpus.readers import FORMATS
 
 if TYPE_CHECKING:
     from corpus.readers import IdOwners
@@ -73,7 +74,7 @@ def main() -> None:
               help="Cleaned documents, JSONL (.jsonl, .jsonl.gz or .jsonl.zst).")
 @click.option("--rejects", type=click.Path(path_type=Path),
               help="Write every rejected input here (JSONL), with its stage and reason.")
-@click.option("--format", "fmt", type=click.Choice(["text", "html", "jsonl", "warc"]),
+@click.option("--format", "fmt", type=click.Choice(list(FORMATS)),
               help="Read every input as this format instead of detecting it from the extension.")
 @click.option("--strict", is_flag=True, help="Stop at the first bad input instead of skipping it.")
 @click.option("--favor-precision", is_flag=True, help="Extract less of each HTML page, more surely article text.")
@@ -82,7 +83,7 @@ def main() -> None:
 @_reports_errors
 def clean(inputs: tuple[Path, ...], output: Path, rejects: Path | None, fmt: str | None, strict: bool,
           favor_precision: bool, no_boilerplate: bool, progress: bool) -> None:
-    """Clean raw documents (text, HTML, JSONL, WARC; files or directories) into OUTPUT."""
+    """Clean raw documents (text, HTML, JSONL, WARC, WET, Parquet; files or directories) into OUTPUT."""
     from corpus.clean import CleanConfig, Cleaner
     from corpus.readers import IdOwners, read
     from corpus.writers import write_jsonl

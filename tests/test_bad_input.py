@@ -158,10 +158,16 @@ PAGE = page("<article>ARTICLE</article>").encode()
 
 CASES: dict[str, Case] = {
     # encodings
-    "invalid utf-8 (cp1252 bytes)": Case(write("cp1252.txt", "Caf\u00e9 officers \u201cquit\u201d".encode("cp1252")),
-                                         Rejected("read", "invalid UTF-8", "cp1252.txt")),
-    "mixed encodings in one file": Case(write("mixed.txt", "Officers \u2019refused\u2019.\n".encode() + "Caf\u00e9".encode("latin-1")),
-                                        Rejected("read", "invalid UTF-8", "mixed.txt")),
+    # Text in a legacy encoding is read as a browser reads it (corpus.readers.decoding), not rejected.
+    "a text file in cp1252": Case(write("cp1252.txt", "Caf\u00e9 officers \u201cquit\u201d".encode("cp1252")),
+                                  Kept(("cp1252",), text_has="Caf\u00e9 officers \u201cquit\u201d")),
+    "a page in iso-8859-2, declared": Case(write("pl.html", page("<article>ARTICLE<p>Policjanci z \u0141odzi odm\u00f3wili "
+                                                                 "noszenia broni.</p></article>",
+                                                                 head='<meta charset="iso-8859-2">').encode("iso-8859-2", "xmlcharrefreplace")),
+                                           Kept(("pl",), text_has="Policjanci z \u0141odzi odm\u00f3wili")),
+    "mixed encodings in one file": Case(write("mixed.txt", "Officers \u2019refused\u2019.\n".encode()
+                                              + "Caf\u00e9 officers quit.".encode("latin-1")),
+                                        Kept(("mixed",), text_has="Officers \u2019refused\u2019.\n\nCaf\u00e9 officers quit.")),
     "mojibake in valid utf-8 is repaired": Case(write("moji.txt", "Hundreds of officers\u00e2\u20ac\u2122 guns were handed in."),
                                                 Kept(("moji",), text_has="officers\u2019 guns")),
     "utf-16 with a bom": Case(write("u16.txt", "\ufeffHundreds of officers refused to carry guns.".encode("utf-16-le")),
@@ -170,7 +176,7 @@ CASES: dict[str, Case] = {
                                  Rejected("read", "NUL bytes", "u16.txt")),
     "nul bytes in text": Case(write("nul.txt", b"Officers\x00refused"), Rejected("read", "NUL bytes", "nul.txt")),
     "binary file behind .html": Case(write("image.html", b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4),
-                                     Rejected("read", "invalid UTF-8", "image.html")),
+                                     Rejected("read", "NUL bytes: a binary file", "image.html")),
     "lone surrogate in a record": Case(jsonl("feed.jsonl", b'{"id": "s", "text": "Officers \\ud800 refused."}'),
                                        Rejected("read", "lone UTF-16 surrogate", "feed.jsonl")),
     "invalid utf-8 in a jsonl line": Case(jsonl("feed.jsonl", b'{"id": "b", "text": "Caf\xe9"}'),

@@ -89,12 +89,21 @@ def test_ids_stay_unique_across_read_calls_that_share_their_owners(tmp_path):
     assert [d.id for d in collect(tmp_path / "tuesday.jsonl")[0]] == ["a", "b", "c"]
 
 
-def test_invalid_utf8_names_the_line(tmp_path):
-    (tmp_path / "bad.txt").write_bytes(b"first line\nsecond \xff line\n")
+def test_a_text_file_in_a_legacy_encoding_is_read_with_its_encoding(tmp_path):
+    text = "Die Beamten weigerten sich, Waffen zu tragen. \u00c4rger \u00fcber die Anklage w\u00e4chst.\n"
+    (tmp_path / "de.txt").write_bytes(text.encode("cp1252"))
     (tmp_path / "good.txt").write_text("fine", encoding="utf-8")
-    docs, [reject] = collect(tmp_path)
-    assert [d.id for d in docs] == ["good"]
-    assert reject.line == 2 and "invalid UTF-8" in reject.reason and reject.path.endswith("bad.txt")
+    docs, rejects = collect(tmp_path)
+    assert rejects == [] and [d.id for d in docs] == ["de", "good"]
+    assert docs[0].text == text
+    assert docs[0].metadata == {"format": "text", "encoding": "windows-1252", "encoding_from": "detected"}
+    assert docs[1].metadata == {"format": "text", "encoding": "utf-8", "encoding_from": "utf-8"}
+
+
+def test_nul_bytes_name_the_line(tmp_path):
+    (tmp_path / "bad.txt").write_bytes(b"first line\nsecond \x00 line\n")
+    _, [reject] = collect(tmp_path)
+    assert reject.line == 2 and "NUL bytes" in reject.reason and reject.path.endswith("bad.txt")
 
 
 def test_utf16_with_bom_is_read(tmp_path):
@@ -106,7 +115,7 @@ def test_utf16_with_bom_is_read(tmp_path):
 def test_binary_file_with_text_extension_is_rejected(tmp_path):
     (tmp_path / "image.txt").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
     _, [reject] = collect(tmp_path)
-    assert "NUL" in reject.reason or "UTF-8" in reject.reason
+    assert "NUL bytes: a binary file" in reject.reason
 
 
 def test_empty_file_is_rejected(tmp_path):
@@ -170,3 +179,119 @@ def test_exclude_patterns(tmp_path):
     (tmp_path / "README.md").write_text("about", encoding="utf-8")
     (tmp_path / "a.txt").write_text("x", encoding="utf-8")
     assert [d.id for d in read(tmp_path, exclude=["README*"])] == ["a"]
+
+
+def wet_record(n: int, text: str, uri: str = "https://news.example/story") -> bytes:
+    body = text.encode("utf-8")
+    head = (f"WARC/1.0\r\nWARC-Type: conversion\r\nWARC-Target-URI: {uri}/{n}\r\n"
+            f"WARC-Date: 2023-09-2{n}T10:00:00Z\r\nWARC-Record-ID: <urn:uuid:0000-{n}>\r\n"
+            f"WARC-Identified-Content-Language: eng\r\nContent-Type: text/plain\r\n"
+            f"Content-Length: {len(body)}\r\n\r\n").encode()
+    return head + body + b"\r\n\r\n"
+
+
+WARCINFO = b"WARC/1.0\r\nWARC-Type: warcinfo\r\nWARC-Record-ID: <urn:uuid:info>\r\nContent-Length: 4\r\n\r\ninfo\r\n\r\n"
+
+
+@pytest.mark.parametrize("name", ["crawl.wet", "crawl.wet.gz", "CC-MAIN-0001.warc.wet.gz"])
+def test_wet_conversion_records_are_page_text_with_url_date_and_id(tmp_path, name):
+    records = [WARCINFO, wet_record(1, "Officers refused to carry guns."), wet_record(2, "Soldiers were put on standby.")]
+    data = b"".join(gzip.compress(r, mtime=0) for r in records) if name.endswith(".gz") else b"".join(records)
+    (tmp_path / name).write_bytes(data)
+    docs, rejects = collect(tmp_path)
+    assert rejects == []
+    assert [(d.id, d.url, d.published, d.text) for d in docs] == [
+        ("<urn:uuid:0000-1>", "https://news.example/story/1", "2023-09-21", "Officers refused to carry guns."),
+        ("<urn:uuid:0000-2>", "https://news.example/story/2", "2023-09-22", "Soldiers were put on standby.")]
+    assert docs[0].metadata == {"format": "text", "encoding": "utf-8", "encoding_from": "utf-8", "language": "eng",
+                                "warc_date": "2023-09-21T10:00:00Z"}
+
+
+def test_a_truncated_wet_keeps_the_records_before_the_cut(tmp_path):
+    members = [gzip.compress(wet_record(n, f"Record {n}: officers refused to carry guns. " * 40), mtime=0)
+               for n in range(1, 4)]
+    data = members[0] + members[1] + members[2][: len(members[2]) // 2]
+    (tmp_path / "cut.warc.wet.gz").write_bytes(data)
+    docs, [reject] = collect(tmp_path)
+    assert [d.id for d in docs] == ["<urn:uuid:0000-1>", "<urn:uuid:0000-2>"]
+    assert "truncated" in reject.reason and reject.path.endswith("cut.warc.wet.gz")
+
+
+def test_a_gzip_member_cut_in_its_middle_is_a_reject_not_a_silent_loss(tmp_path):
+    members = [gzip.compress(wet_record(n, "Officers refused to carry guns. " * 40), mtime=0) for n in range(1, 4)]
+    # The cut falls inside the second member: warcio alone ends there without an error.
+    (tmp_path / "cut.wet.gz").write_bytes(members[0] + members[1][: len(members[1]) // 2])
+    docs, [reject] = collect(tmp_path)
+    assert [d.id for d in docs] == ["<urn:uuid:0000-1>"] and "truncated" in reject.reason
+
+
+def test_a_warc_response_in_a_legacy_encoding_is_decoded_by_its_header_then_its_meta(tmp_path):
+    text = "Die Beamten weigerten sich, Waffen zu tragen. Ärger über die Anklage wächst."
+    def response(n: int, content_type: str, head: str) -> bytes:
+        body = f"<html><head>{head}</head><body><p>{text}</p></body></html>".encode("cp1252")
+        http = f"HTTP/1.1 200 OK\r\nContent-Type: {content_type}\r\n\r\n".encode() + body
+        return (f"WARC/1.0\r\nWARC-Type: response\r\nWARC-Record-ID: <urn:uuid:r{n}>\r\n"
+                f"WARC-Target-URI: https://zeitung.example/{n}\r\nWARC-Date: 2023-09-25T00:00:00Z\r\n"
+                f"Content-Type: application/http; msgtype=response\r\nContent-Length: {len(http)}\r\n\r\n").encode() \
+            + http + b"\r\n\r\n"
+    (tmp_path / "de.warc.gz").write_bytes(gzip.compress(response(1, "text/html; charset=ISO-8859-1", ""), mtime=0)
+                                          + gzip.compress(response(2, "text/html", '<meta charset="windows-1252">'),
+                                                          mtime=0))
+    docs, rejects = collect(tmp_path)
+    assert rejects == [] and all(text in d.text for d in docs)
+    assert [(d.metadata["encoding"], d.metadata["encoding_from"]) for d in docs] == [
+        ("windows-1252", "http"), ("windows-1252", "meta")]
+
+
+def test_parquet_rows_are_documents_with_jsonl_field_mapping(tmp_path):
+    import datetime
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pa.table({
+        "id": ["a", None, "c", "d"],
+        "text": ["Officers refused to carry guns.", "Soldiers were put on standby.", None, "   "],
+        "url": ["https://news.bbc.co.uk/1", None, None, None],
+        "published": [datetime.date(2023, 9, 24), None, None, None],
+        "score": [0.5, float("nan"), 1.0, 2.0],
+        "raw": [b"\x00\x01", None, None, None],
+    })
+    pq.write_table(table, tmp_path / "news.parquet", row_group_size=2)
+    docs, rejects = collect(tmp_path)
+    assert [(d.id, d.text, d.url, d.published) for d in docs] == [
+        ("a", "Officers refused to carry guns.", "https://news.bbc.co.uk/1", "2023-09-24"),
+        ("news:2", "Soldiers were put on standby.", None, None)]
+    assert docs[0].metadata == {"score": 0.5, "raw": "AAE=", "format": "text"}
+    assert docs[1].metadata["score"] is None  # NaN cannot be written as JSON
+    assert [(r.line, r.id) for r in rejects] == [(3, "c"), (4, "d")]
+    assert "row has no 'text' or 'html' field" in rejects[0].reason and rejects[0].path.endswith("news.parquet")
+    assert rejects[1].reason == "empty text"
+
+
+def test_parquet_html_as_bytes_is_decoded_as_a_page(tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    page = '<html><head><meta charset="iso-8859-2"></head><body><p>Policjanci z Łodzi odmówili.</p></body></html>'
+    pq.write_table(pa.table({"html": [page.encode("iso-8859-2")]}), tmp_path / "pages.parquet")
+    [doc], _ = collect(tmp_path)
+    assert doc.text == page and doc.metadata == {"encoding": "iso-8859-2", "encoding_from": "meta", "format": "html"}
+
+
+def test_bad_parquet_files_are_rejects_naming_the_file(tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    pq.write_table(pa.table({"text": [f"Story {i}." for i in range(1000)]}), tmp_path / "whole.parquet")
+    data = (tmp_path / "whole.parquet").read_bytes()
+    (tmp_path / "cut.parquet").write_bytes(data[: len(data) // 2])
+    (tmp_path / "not.parquet").write_bytes(b"id,text\n1,hello\n")
+    pq.write_table(pa.table({"body": ["no text column"]}), tmp_path / "columns.parquet")
+    docs, rejects = collect(tmp_path)
+    assert len(docs) == 1000
+    reasons = {os.path.basename(r.path): r.reason for r in rejects}
+    assert set(reasons) == {"cut.parquet", "not.parquet", "columns.parquet"}
+    assert "not a Parquet file, or truncated" in reasons["cut.parquet"]
+    assert "not a Parquet file, or truncated" in reasons["not.parquet"]
+    assert "no 'text' or 'html' column (columns: body)" in reasons["columns.parquet"]

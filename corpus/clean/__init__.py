@@ -3,12 +3,17 @@
 The steps run in this order, each switchable in :class:`CleanConfig`:
 
 1. ``extract_html``: a page (``metadata["format"] == "html"``) becomes its
-   article text; title, date, site and URL become document fields.
+   article text; title, date, site and URL become document fields. A page
+   given as bytes is decoded first, as a browser would
+   (:func:`corpus.readers.decoding.decode`).
 2. ``repair_encoding``: ftfy fixes mojibake, entities and control characters.
 3. ``normalize``: NFC, collapsed spaces, paragraphs as blank-line blocks.
 4. ``strip_boilerplate``: rule-named chrome lines go, each recorded in
    ``Document.removed`` with the rule that removed it; a date line's value
    goes to ``published``.
+
+A document with a URL and no source gets its URL's registrable domain as its
+source (:mod:`corpus.clean.source`), whichever reader or engine it came from.
 
 Cleaning is idempotent: cleaning a cleaned document changes nothing.
 """
@@ -16,15 +21,17 @@ Cleaning is idempotent: cleaning a cleaned document changes nothing.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
 from corpus.clean.boilerplate import BUILTIN_RULES, Rule, load_rules, strip_boilerplate
 from corpus.clean.encoding import has_utf8_mojibake, repair_encoding
 from corpus.clean.html import ExtractionError, extract_article
 from corpus.clean.normalize import normalize_text
+from corpus.clean.source import derive_source
 from corpus.document import Document, Reject
 from corpus.errors import ConfigError, CorpusError
+from corpus.readers.decoding import NotText, content_type_header, decode
 
 __all__ = [
     "BUILTIN_RULES",
@@ -93,6 +100,7 @@ class Cleaner:
         doc = dataclasses.replace(doc, removed=list(doc.removed), metadata=dict(doc.metadata))
         if doc.metadata.get("format") == "html":
             if not cfg.extract_html:
+                derive_source(doc)
                 return doc
             # Repair a page with mojibake before extracting: lxml drops the invisible C1
             # control characters it leaves (U+009D ends a mis-decoded ”), and without
@@ -101,6 +109,7 @@ class Cleaner:
             if cfg.repair_encoding and has_utf8_mojibake(doc.text):
                 doc.text = self._repair(doc, doc.text)
             self._extract(doc)
+        derive_source(doc)
         text = self._repair(doc, doc.text) if cfg.repair_encoding else doc.text
         if cfg.normalize:
             text = normalize_text(text)
@@ -131,11 +140,33 @@ class Cleaner:
         doc.title = doc.title or article.title
         doc.published = article.published or doc.published
         doc.url = doc.url or article.url
-        doc.source = doc.source or article.hostname or article.site_name
+        derive_source(doc)
+        if doc.source is None and article.site_name:
+            doc.source = article.site_name
+            doc.metadata["source_from"] = "site_name"
         if article.site_name:
             doc.metadata["site_name"] = article.site_name
         doc.metadata["format"] = "text"
         doc.metadata["extracted_from"] = "html"
+
+    def clean_html(self, page: str | bytes, url: str | None = None,
+                   headers: Mapping[str, str] | None = None) -> Document:
+        """Extract and clean one page, given as text or as the bytes a server sent.
+
+        Bytes are decoded as a browser decodes them: the charset of the
+        ``Content-Type`` in ``headers``, else the page's meta declaration, else
+        detection (the encoding goes to ``metadata["encoding"]``). Raises
+        :class:`CleaningError` if no text is left, or if the bytes are not text.
+        """
+        metadata: dict[str, object] = {"format": "html"}
+        if isinstance(page, (bytes, bytearray, memoryview)):
+            try:
+                decoded = decode(bytes(page), content_type=content_type_header(headers), html=True)
+            except NotText as err:
+                raise CleaningError(f"the page is not text: {err.reason}") from err
+            page = decoded.text
+            metadata.update(decoded.metadata())
+        return self.clean(Document(id=url or "html", text=page, url=url, metadata=metadata))
 
     def run(
         self, docs: Iterable[Document], on_reject: Callable[[Reject], None] | None = None, strict: bool = False
@@ -162,7 +193,11 @@ def clean_text(text: str, config: CleanConfig = CleanConfig()) -> str:
         return ""
 
 
-def clean_html(html: str, url: str | None = None, config: CleanConfig = CleanConfig()) -> Document:
-    """Extract and clean the article of one HTML page; title, date, source and URL included."""
-    doc = Document(id=url or "html", text=html, url=url, metadata={"format": "html"})
-    return Cleaner(config).clean(doc)
+def clean_html(html: str | bytes, url: str | None = None, config: CleanConfig = CleanConfig(),
+               headers: Mapping[str, str] | None = None) -> Document:
+    """Extract and clean the article of one HTML page; title, date, source and URL included.
+
+    ``html`` may be the page's text or its bytes, with the HTTP ``headers`` they
+    came with if any (see :meth:`Cleaner.clean_html`).
+    """
+    return Cleaner(config).clean_html(html, url=url, headers=headers)

@@ -15,7 +15,6 @@ must never lose article prose when in doubt.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from urllib.parse import urlsplit
 
 
 @dataclass
@@ -28,14 +27,6 @@ class Extracted:
     site_name: str | None
     url: str | None
     author: str | None
-
-    @property
-    def hostname(self) -> str | None:
-        """The page's host without ``www.``, the most stable name of its source."""
-        if not self.url:
-            return None
-        host = urlsplit(self.url).hostname or ""
-        return host.removeprefix("www.") or None
 
 
 class ExtractionError(ValueError):
