@@ -610,6 +610,7 @@ def _terms(batch: Any) -> Any:
 
     docs = [pickle.loads(b) for b in batch.column("blob").to_pylist()]
     return _table({"order": (pa.int64(), batch.column("order").to_pylist()), "id": (pa.string(), [d.id for d in docs]),
+                   "published": (pa.string(), [d.published for d in docs]),
                    "terms": (pa.binary(), [pickle.dumps(term_counts(d.text)) for d in docs])})
 
 
@@ -887,9 +888,10 @@ class _Run:
             found.members = [replace(member, order=i) for i, (_, member) in enumerate(facts)]
         self._done("clusters", "dedup")
         if cfg.story and kept_count:
-            terms = sorted((r["order"], r["id"], pickle.loads(r["terms"])) for r in self._map(kept, _terms).iter_rows())
-            ids = [i for _, i, _ in terms]
-            stories = stories_from_counts(ids, [t for _, _, t in terms], float(cfg.story_threshold))
+            terms = sorted((r["order"], r["id"], r["published"], pickle.loads(r["terms"]))
+                           for r in self._map(kept, _terms).iter_rows())
+            stories = stories_from_counts([i for _, i, _, _ in terms], [t for _, _, _, t in terms], float(cfg.story_threshold),
+                                          [p for _, _, p, _ in terms], cfg.story_window_days)
             self._done("story", "dedup")
             # The kept documents stream to the driver in order, the order ``stories`` is in.
             found.kept = (_with_story(pickle.loads(r["blob"]), story)
