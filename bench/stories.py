@@ -104,23 +104,27 @@ def semeval_bench(path: Path) -> dict[str, Any]:
 
 
 def samples_bench(threshold: float, extra: dict[str, str]) -> dict[str, Any]:
+    """The five sample write-ups (groups ``seed-000`` to ``seed-004``) in one story, nothing unrelated in it."""
     truth = json.loads((ROOT / "tests" / "data" / "samples_truth.json").read_text(encoding="utf-8"))
-    one_story = set(truth["story"])
+    same_event = set(truth["story"])  # the write-ups, their copies, a rewording and an opinion piece on the case
+    write_ups = {i for group, ids in truth["groups"].items() if group.startswith("seed-") for i in ids}
     docs = Cleaner().run(read(ROOT / "samples", exclude=["README*"]))
     kept = Deduplicator(DedupConfig(story_threshold=threshold)).run(docs).kept
     story = {d.id: d.story for d in kept}
-    case = sorted(i for i in story if i in one_story)
-    case_stories = {story[i] for i in case}
-    joined = sorted(i for i in story if i not in one_story and story[i] in case_stories)
-    out: dict[str, Any] = {"kept": len(kept), "case_kept": case, "case_stories": len(case_stories),
-                           "unrelated_joined": joined}
-    if extra:  # the samples' kept write-ups among real articles of other stories
+    seeds = sorted(i for i in story if i in write_ups)
+    seed_stories = {story[i] for i in seeds}
+    out: dict[str, Any] = {
+        "kept": len(kept), "write_ups_kept": seeds, "write_up_stories": len(seed_stories),
+        "same_event_joined": sorted(i for i in story if i in same_event - write_ups and story[i] in seed_stories),
+        "unrelated_joined": sorted(i for i in story if i not in same_event and story[i] in seed_stories),
+    }
+    if extra:  # the samples' kept documents among real articles of other stories
         ids = [d.id for d in kept] + sorted(extra)
         texts = [d.text for d in kept] + [extra[i] for i in sorted(extra)]
         mixed = dict(zip(ids, assign_stories(ids, texts, threshold)))
-        mixed_case = {mixed[i] for i in case}
-        out["with_semeval"] = {"case_stories": len(mixed_case),
-                               "joined": sorted(i for i in ids if i not in one_story and mixed[i] in mixed_case)}
+        mixed_seeds = {mixed[i] for i in seeds}
+        out["with_semeval"] = {"write_up_stories": len(mixed_seeds),
+                               "joined": sorted(i for i in ids if i not in same_event and mixed[i] in mixed_seeds)}
     return out
 
 
@@ -167,9 +171,10 @@ def summary(result: dict[str, Any], threshold: float) -> str:
         for lang, s in sem["sweep"][threshold]["scores"]["all"].items():
             lines.append(f"| {lang} | {s['same_pairs']} | {_pct(s['recall'])} | {s['different_pairs']} | {_pct(s['false'])} |")
     sam = result["samples"]
-    lines.append(f"\nSamples: {len(sam['case_kept'])} kept write-ups of the case in {sam['case_stories']} story; "
+    lines.append(f"\nSamples: the {len(sam['write_ups_kept'])} kept write-ups in {sam['write_up_stories']} story; "
+                 f"other documents on the case joining it: {sam['same_event_joined'] or 'none'}; "
                  f"unrelated sample documents joining it: {sam['unrelated_joined'] or 'none'}"
-                 + (f"; with the SemEval corpus: {sam['with_semeval']['case_stories']} story, joined by "
+                 + (f"; among the SemEval corpus: {sam['with_semeval']['write_up_stories']} story, joined by "
                     f"{sam['with_semeval']['joined'] or 'none'}" if "with_semeval" in sam else ""))
     sc = result.get("scale")
     if sc:

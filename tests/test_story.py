@@ -78,7 +78,7 @@ def test_average_linkage_does_not_chain():
 @pytest.mark.parametrize("text, expected", [
     ("Officers said 24 officers", ["offi", "said", "24", "offi"]),  # cut to the crude stem, numbers whole
     ("Rząd ogłosił", ["rzad", "ogło"]),  # accents folded (ł is a letter of its own)
-    ("伦敦警察 Met", ["伦敦", "敦警", "警察", "met"]),  # unspaced script: character bigrams
+    ("伦敦警察 Met", ["伦", "敦", "警", "察", "伦敦", "敦警", "警察", "met"]),  # unspaced script: characters, bigrams
     ("الصحة العالمية", ["صحه", "عالم"]),  # the article cut, taa marbuta unified
     ("İspanya'nın", ["ispa", "nın"]),
 ])

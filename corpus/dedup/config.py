@@ -39,7 +39,7 @@ Defaults and why:
     kept documents (no texts at hand): the longer raw text. In incremental
     runs an earlier snapshot's kept document stays kept. See :mod:`.keep` for
     every policy and its tie breaks.
-``story = True, story_threshold = 0.24, story_window_days = 0``
+``story = True, story_threshold = 0.28, story_window_days = 0``
     Group documents that report the same event (:mod:`.story`): two groups
     join while their members' mean cosine is at least ``story_threshold``
     (``python -m bench.stories``: the highest at which the five sample
@@ -89,7 +89,7 @@ class DedupConfig:
     keep: str = "longest"
     source_priority: Sequence[str] = field(default=())
     story: bool = True
-    story_threshold: float = 0.24
+    story_threshold: float = 0.28
     story_window_days: int = 0
     batch_size: int = 1024
 
