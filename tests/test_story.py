@@ -95,4 +95,13 @@ def test_semeval_same_event_pairs_mostly_share_a_story():
     texts, pairs = semeval(SEMEVAL)
     ids = sorted(texts)
     scores = pair_scores(dict(zip(ids, assign_stories(ids, [texts[i] for i in ids]))), pairs)["all"]["same-language"]
-    assert scores["recall"] >= 0.8 and scores["false"] <= 0.08
+    assert scores["recall"] >= 0.8 and scores["false"] <= 0.04
+
+
+def test_pipeline_sets_the_story_keys_and_names_a_bad_one():
+    from corpus.pipeline import pipeline_from_dict
+
+    dedup = pipeline_from_dict({"dedup": {"story": True, "story_threshold": 0.3, "story_window_days": 7}}).dedup
+    assert (dedup.story, dedup.story_threshold, dedup.story_window_days) == (True, 0.3, 7)
+    with pytest.raises(ConfigError, match="story_window_days"):
+        pipeline_from_dict({"dedup": {"story_window_days": "a week"}}, "p.toml")

@@ -27,9 +27,10 @@ when) count twice, and only the first :data:`MAX_CHARS` characters are read.
 Terms are weighted by sublinear TF-IDF (``(1 + ln tf) * (ln((1 + N) / (1 +
 df)) + 1)``, over the documents grouped together), rows normalised, and
 documents compared by cosine. Measured on the SemEval-2022 Task 8 pairs
-(``python -m bench.stories``), cutting words to 4 characters beats 5 and
-whole words, counting the lede twice beats not, and plain IDF beats IDF raised
-to 1.25 or 1.5 and BM25 once the five samples must stay one story.
+(``python -m bench.stories``): cutting words to 4 characters beats 5 and
+whole words, counting the lede twice beats not, plain IDF beats IDF raised to
+1.25 or 1.5 once the five samples must stay one story, and BM25 weights
+separate the pairs less well than TF-IDF.
 
 Candidates come from an inverted index (the sparse product ``X @ X.T``) over
 *index terms* only: terms in two documents or more and in at most
