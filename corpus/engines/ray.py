@@ -41,10 +41,11 @@ process that calls :func:`run`):
    a map. Driver: the edges, an ``order -> root`` table of the clustered
    documents (16 bytes each, broadcast to the workers), and every signature
    (num_perm x 4 bytes per document), which the snapshot stores.
-6. **story**: salient-term counts of the kept documents (map); the TF-IDF
-   similarity over them on the driver, as local; each kept document gets its
-   story on the driver as it streams to the snapshot writer. Driver: the kept
-   documents' term counts and story labels.
+6. **story**: story-term counts and the published date of the kept documents
+   (map); grouping from them on the driver (``stories_from_counts``, as
+   local); each kept document gets its story on the driver as it streams to
+   the snapshot writer. Driver: the kept documents' term counts, dates and
+   story labels.
 7. **snapshot** (driver): ``write_snapshot`` as local, streaming the kept
    documents from a distributed sort by order; clusters records and rejects are
    collected (one small record each).
@@ -605,7 +606,7 @@ def _sig_rows(orders: np.ndarray, values: np.ndarray, ids: list[str] | None = No
 
 
 def _terms(batch: Any) -> Any:
-    """The salient-term counts of each kept document (story annotation)."""
+    """The story-term counts and published date of each kept document (story annotation)."""
     import pyarrow as pa
 
     docs = [pickle.loads(b) for b in batch.column("blob").to_pylist()]
