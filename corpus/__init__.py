@@ -19,7 +19,7 @@ or a whole pipeline, as ``make corpus`` runs it::
 
 from corpus.clean import CleanConfig, Cleaner, CleaningError, Rule, clean_html, clean_text
 from corpus.clean.learned import LearnConfig, LearnedBoilerplate, LineCounts, learn_boilerplate
-from corpus.dedup import BaseIndex, DedupConfig, DedupResult, Deduplicator, Signatures
+from corpus.dedup import BaseIndex, DedupConfig, DedupResult, Deduplicator, Signatures, stories
 from corpus.document import Copy, Document, Reject, Removal
 from corpus.engines.local import RunResult
 from corpus.engines.local import run as run_pipeline
@@ -36,6 +36,6 @@ __all__ = [
     "DedupConfig", "DedupResult", "Deduplicator", "Document", "IdOwners", "InputError", "LearnConfig",
     "LearnedBoilerplate", "LineCounts", "Pipeline", "ReadLimits", "Reject", "Removal", "Rule",
     "RunResult", "Signatures", "__version__", "clean_html", "clean_text", "diff_snapshots",
-    "learn_boilerplate", "load_pipeline", "load_snapshot", "read", "run_pipeline", "verify_snapshot",
+    "learn_boilerplate", "load_pipeline", "load_snapshot", "read", "run_pipeline", "stories", "verify_snapshot",
     "write_jsonl", "write_snapshot",
 ]

@@ -21,6 +21,9 @@ deduplicate and where to write the snapshot::
     [dedup]
     threshold = 0.7
     keep = "earliest"
+    story = true                  # group write-ups of one event (corpus.dedup.story)
+    story_threshold = 0.28        # mean cosine two groups need to join
+    story_window_days = 7         # not across more than a week of publication (0: no window)
 
     [output]
     path = "../build/snapshot"

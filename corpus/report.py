@@ -14,6 +14,8 @@ The stats are a plain JSON-able dict (see :meth:`ReportStats.to_dict`)::
     counts                    the pipeline's counts per stage (numbers, maybe nested)
     sources                   [[source, kept documents]]
     cluster_sizes             [[documents in the cluster, clusters]]
+    story_sizes               [[documents in the story, stories]]
+    largest_stories           [{"story", "documents", "terms", "titles"}], largest first
     similarity                {"edges": [0.0, 0.05, ..., 1.0], "counts": [...]}
     rejects                   [[stage, reason, count]]
     removed_by_rule           [[rule, total, [[line, count], ...]]]
@@ -24,13 +26,19 @@ The stats are a plain JSON-able dict (see :meth:`ReportStats.to_dict`)::
 from __future__ import annotations
 
 import html
+import math
 from collections import Counter, defaultdict
 from collections.abc import Collection, Mapping
 from typing import Any
 
+from corpus.dedup.story import headline_terms
 from corpus.document import Document, Reject
 
 SIMILARITY_BINS = 20
+#: Members of a story whose titles and headline terms are kept for the report.
+STORY_MEMBERS_READ = 20
+#: Headline terms shown for each of the largest stories.
+STORY_TERMS_SHOWN = 8
 UNKNOWN_SOURCE = "(unknown source)"
 
 
@@ -47,9 +55,14 @@ class ReportStats:
     ``top_sources`` the sources shown with their removed lines.
     """
 
-    def __init__(self, *, top_lines: int = 10, top_sources: int = 25) -> None:
+    def __init__(self, *, top_lines: int = 10, top_sources: int = 25, top_stories: int = 10) -> None:
         self.top_lines = top_lines
         self.top_sources = top_sources
+        self.top_stories = top_stories
+        self.story_sizes: Counter[str] = Counter()
+        self.story_titles: defaultdict[str, list[str]] = defaultdict(list)
+        self.story_terms: defaultdict[str, Counter[str]] = defaultdict(Counter)
+        self.headline_df: Counter[str] = Counter()
         self.sources: Counter[str] = Counter()
         self.removed_by_rule: defaultdict[str, Counter[str]] = defaultdict(Counter)
         self.removed_by_source: defaultdict[str, Counter[str]] = defaultdict(Counter)
@@ -63,6 +76,25 @@ class ReportStats:
         for removal in doc.removed:
             self.removed_by_rule[removal.rule][removal.line] += 1
             self.removed_by_source[source][removal.line] += 1
+        if doc.story:
+            self.story_sizes[doc.story] += 1
+            terms = headline_terms(doc.text)
+            self.headline_df.update(terms)
+            if self.story_sizes[doc.story] <= STORY_MEMBERS_READ:
+                self.story_titles[doc.story].append(doc.title or _short(doc.text, 90))
+                self.story_terms[doc.story].update(terms)
+
+    def _largest_stories(self) -> list[dict[str, Any]]:
+        """The largest stories of two documents or more: their headline terms (shared, rare first) and titles."""
+        docs = sum(self.story_sizes.values())
+        largest = sorted((item for item in self.story_sizes.items() if item[1] > 1), key=lambda kv: (-kv[1], kv[0]))
+        out = []
+        for story, size in largest[: self.top_stories]:
+            terms = self.story_terms[story]
+            weight = {t: n * math.log((1 + docs) / self.headline_df[t]) for t, n in terms.items() if n > 1}
+            top = sorted(weight, key=lambda t: (-weight[t], t))[:STORY_TERMS_SHOWN]
+            out.append({"story": story, "documents": size, "terms": top, "titles": sorted(self.story_titles[story])[:5]})
+        return out
 
     def add_cluster(self, cluster: Mapping[str, Any]) -> None:
         """Count a cluster's size and the similarity of each merged member to the kept one."""
@@ -97,6 +129,8 @@ class ReportStats:
             "counts": dict(counts or {}),
             "sources": [list(item) for item in _top(self.sources, None)],
             "cluster_sizes": [[size, n] for size, n in sorted(self.cluster_sizes.items())],
+            "story_sizes": [[size, n] for size, n in sorted(Counter(self.story_sizes.values()).items())],
+            "largest_stories": self._largest_stories(),
             "similarity": {
                 "edges": [round(i / SIMILARITY_BINS, 4) for i in range(SIMILARITY_BINS + 1)],
                 "counts": list(self.similarity),
@@ -282,6 +316,8 @@ def render_report(stats: Mapping[str, Any]) -> str:
     edges, sim_counts = similarity.get("edges", []), similarity.get("counts", [])
     sim_labels = [f"{edges[i]:.2f}" for i in range(len(sim_counts))]
     sizes = stats.get("cluster_sizes", [])
+    stories = stats.get("story_sizes", [])
+    largest = stats.get("largest_stories", [])
     rejects = stats.get("rejects", [])
     by_stage: Counter[str] = Counter()
     for stage, _, n in rejects:
@@ -311,6 +347,18 @@ def render_report(stats: Mapping[str, Any]) -> str:
                 y_title="clusters",
             ),
             _table(["documents in cluster", "clusters"], [list(s) for s in sizes], numeric={0, 1}),
+        ),
+        _section(
+            "stories",
+            "Stories: write-ups of one event",
+            _column_chart("story-sizes", [str(size) for size, _ in stories], [n for _, n in stories],
+                          x_title="documents in story", y_title="stories"),
+            _table(["documents in story", "stories"], [list(s) for s in stories], numeric={0, 1}),
+            "<h3>Largest stories</h3>",
+            _table(["story", "documents", "headline terms", "titles"],
+                   [[s["story"], s["documents"], " ".join(s["terms"]), " · ".join(s["titles"])] for s in largest],
+                   numeric={1}, mono={0})
+            if largest else '<p class="empty">No story has two documents or more.</p>',
         ),
         _section(
             "similarity",

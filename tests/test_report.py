@@ -25,13 +25,14 @@ def members(kept: str, *merged: tuple[str, float]) -> list[dict[str, Any]]:
 def small_corpus() -> tuple[list[Document], list[dict[str, Any]], list[Reject]]:
     """4 kept, 4 merged (clusters of 3, 2 and 2), 2 rejected: 10 inputs."""
     documents = [
-        Document(id="bbc-1", text="Met officers stepped back from armed duties.", source="bbc",
+        Document(id="bbc-1", text="Met officers stepped back from armed duties.", source="bbc", story="story-kaba",
+                 title="Met officers step back",
                  removed=[Removal("share", "Share this article"), Removal("nav", "Home | News | UK")]),
         Document(id="itv-1", text="NX121 was charged with murder.", source="itv",
                  removed=[Removal("share", "Share this article"), Removal("promo", "<script>alert(1)</script>")]),
-        Document(id="sky-1", text="Chris Kaba, 24, was shot in Streatham Hill.", source="sky",
+        Document(id="sky-1", text="Chris Kaba, 24, was shot by Met officers.", source="sky", story="story-kaba",
                  removed=[Removal("share", "Share this article")]),
-        Document(id="grd-1", text="The Home Secretary ordered a review.", source="guardian"),
+        Document(id="grd-1", text="The Home Secretary ordered a review.", source="guardian", story="story-grd"),
     ]
     clusters = [
         {"cluster": "c0", "kept": "bbc-1", "policy": "earliest", "members": members("bbc-1", ("std-1", 0.97), ("mail-1", 0.83))},
@@ -149,7 +150,7 @@ def test_chromium_shows_the_report_of_a_snapshot(tmp_path: Path) -> None:
     seen = _Dom()
     seen.feed(dom)
     assert seen.h2 == ["Accounting", "Counts per stage", "Kept documents per source", "Cluster size distribution",
-                       "Similarity of merged documents to the kept one", "Rejected inputs",
+                       "Stories: write-ups of one event", "Similarity of merged documents to the kept one", "Rejected inputs",
                        "Top removed lines per rule", "Top removed lines per source", "Learned boilerplate lines"]
     assert seen.totals == {"inputs": "10", "kept": "4", "merged": "4", "rejected": "2"}
     assert seen.bars["similarity"] == SIMILARITY_BINS
@@ -157,6 +158,9 @@ def test_chromium_shows_the_report_of_a_snapshot(tmp_path: Path) -> None:
     assert seen.bars["sources"] == 4
     assert seen.bars["rejects-by-stage"] == 2
     assert "inputs = kept + merged + rejected: 10 = 4 + 4 + 2" in dom
+    assert seen.bars["story-sizes"] == 2  # a story of 2 and one of 1
+    assert "story-kaba" in dom and "Chris Kaba, 24, was shot by Met officers. · Met officers step back" in dom
+    assert "offi" in dom  # a headline term the two write-ups share
 
     png = tmp_path / "report.png"
     _chromium(f"--screenshot={png}", "--window-size=1000,1600", url, user_data=tmp_path / "profile")

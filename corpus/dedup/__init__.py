@@ -16,5 +16,6 @@ equal to datasketch's "affine32"), :mod:`.lsh` (verified candidate pairs),
 from corpus.dedup.config import DedupConfig
 from corpus.dedup.deduplicator import BaseIndex, DedupResult, Deduplicator, Merged, Signatures
 from corpus.dedup.keep import POLICIES, Member
+from corpus.dedup.story import stories
 
-__all__ = ["BaseIndex", "DedupConfig", "DedupResult", "Deduplicator", "Member", "Merged", "POLICIES", "Signatures"]
+__all__ = ["BaseIndex", "DedupConfig", "DedupResult", "Deduplicator", "Member", "Merged", "POLICIES", "Signatures", "stories"]

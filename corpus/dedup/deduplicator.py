@@ -353,7 +353,8 @@ class Deduplicator:
         # 5. related coverage among the kept documents.
         if cfg.story and kept_docs:
             with _bar(progress, len(kept_docs), "story") as bar:
-                stories = assign_stories([d.id for d in kept_docs], [d.text for d in kept_docs], float(cfg.story_threshold))
+                stories = assign_stories([d.id for d in kept_docs], [d.text for d in kept_docs], float(cfg.story_threshold),
+                                         [d.published for d in kept_docs], cfg.story_window_days)
                 kept_docs = [replace(d, story=s) for d, s in zip(kept_docs, stories)]
                 bar.update(len(kept_docs))
 

@@ -41,10 +41,11 @@ process that calls :func:`run`):
    a map. Driver: the edges, an ``order -> root`` table of the clustered
    documents (16 bytes each, broadcast to the workers), and every signature
    (num_perm x 4 bytes per document), which the snapshot stores.
-6. **story**: salient-term counts of the kept documents (map); the TF-IDF
-   similarity over them on the driver, as local; each kept document gets its
-   story on the driver as it streams to the snapshot writer. Driver: the kept
-   documents' term counts and story labels.
+6. **story**: story-term counts and the published date of the kept documents
+   (map); grouping from them on the driver (``stories_from_counts``, as
+   local); each kept document gets its story on the driver as it streams to
+   the snapshot writer. Driver: the kept documents' term counts, dates and
+   story labels.
 7. **snapshot** (driver): ``write_snapshot`` as local, streaming the kept
    documents from a distributed sort by order; clusters records and rejects are
    collected (one small record each).
@@ -605,11 +606,12 @@ def _sig_rows(orders: np.ndarray, values: np.ndarray, ids: list[str] | None = No
 
 
 def _terms(batch: Any) -> Any:
-    """The salient-term counts of each kept document (story annotation)."""
+    """The story-term counts and published date of each kept document (story annotation)."""
     import pyarrow as pa
 
     docs = [pickle.loads(b) for b in batch.column("blob").to_pylist()]
     return _table({"order": (pa.int64(), batch.column("order").to_pylist()), "id": (pa.string(), [d.id for d in docs]),
+                   "published": (pa.string(), [d.published for d in docs]),
                    "terms": (pa.binary(), [pickle.dumps(term_counts(d.text)) for d in docs])})
 
 
@@ -887,9 +889,10 @@ class _Run:
             found.members = [replace(member, order=i) for i, (_, member) in enumerate(facts)]
         self._done("clusters", "dedup")
         if cfg.story and kept_count:
-            terms = sorted((r["order"], r["id"], pickle.loads(r["terms"])) for r in self._map(kept, _terms).iter_rows())
-            ids = [i for _, i, _ in terms]
-            stories = stories_from_counts(ids, [t for _, _, t in terms], float(cfg.story_threshold))
+            terms = sorted((r["order"], r["id"], r["published"], pickle.loads(r["terms"]))
+                           for r in self._map(kept, _terms).iter_rows())
+            stories = stories_from_counts([i for _, i, _, _ in terms], [t for _, _, _, t in terms], float(cfg.story_threshold),
+                                          [p for _, _, p, _ in terms], cfg.story_window_days)
             self._done("story", "dedup")
             # The kept documents stream to the driver in order, the order ``stories`` is in.
             found.kept = (_with_story(pickle.loads(r["blob"]), story)

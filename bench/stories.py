@@ -1,0 +1,211 @@
+"""Story grouping on real rated pairs, on the samples, and its cost at scale.
+
+1. SemEval-2022 Task 8 sample (``../shared/bench-data/semeval-2022-task8-sample``,
+   read in place): every text of the set is one corpus (one text per id, the
+   first met), grouped at once (so groups can chain, as they would in a real
+   corpus); then for each rated pair, did both texts get one story? Reported:
+   the share of pairs rated Overall <= 1.5 (same event) that share a story
+   (recall) and of pairs rated >= 3.5 (different stories) that do (false), per
+   language, for same-language pairs (the target) and across languages.
+   Pairs are split by the parity of xxh3-64 of their smaller id: the threshold
+   is chosen on the ``tune`` half (highest recall with false <= 3%) and the
+   ``held-out`` half judges it.
+2. Samples: ``samples/`` read, cleaned and deduplicated as ``make corpus``
+   does; the kept write-ups of the Kaba case (``tests/data/samples_truth.json``,
+   ``story``) must share one story, no other sample document may join it,
+   and, grouped together with the SemEval corpus, no real article may join it.
+3. Scale: the generator's corpus (``bench/generate.py``, expected texts as the
+   cleaned input): dedup's time with the story step off, then the story step
+   over the kept documents, as the pipeline runs it.
+
+``python -m bench.stories [--docs 100000] [--semeval DIR]``; results in
+``bench/results/stories.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import gzip
+import json
+import time
+from collections import Counter, defaultdict
+from pathlib import Path
+from typing import Any
+
+import xxhash
+
+from bench import generate
+from corpus import Cleaner, read
+from corpus.dedup import DedupConfig, Deduplicator
+from corpus.dedup.story import assign_stories, term_counts, stories_from_counts
+from corpus.document import Document
+
+ROOT = Path(__file__).resolve().parent.parent
+SEMEVAL = ROOT.parent / "shared" / "bench-data" / "semeval-2022-task8-sample"
+RESULTS = ROOT / "bench" / "results" / "stories.json"
+WORK = ROOT / "bench" / "work"
+THRESHOLDS = [round(0.16 + 0.02 * k, 2) for k in range(11)]
+#: The most pairs of different stories that may share one, on the tune half.
+MAX_FALSE = 0.03
+
+
+def semeval(path: Path) -> tuple[dict[str, str], list[dict[str, Any]]]:
+    """Texts by id (the first met) and the rated pairs."""
+    texts: dict[str, str] = {}
+    pairs = []
+    with gzip.open(path / "pairs.csv.gz", "rt", encoding="utf-8", newline="") as f:
+        for row in csv.DictReader(f):
+            a, b = row["pair_id"].split("_")
+            texts.setdefault(a, row["text1"])
+            texts.setdefault(b, row["text2"])
+            pairs.append({"a": a, "b": b, "lang": row["lang1"] if row["lang1"] == row["lang2"] else f"{row['lang1']}-{row['lang2']}",
+                          "same_language": row["lang1"] == row["lang2"], "overall": float(row["Overall"]),
+                          "split": "tune" if xxhash.xxh3_64_intdigest(min(a, b).encode()) % 2 == 0 else "held-out"})
+    return texts, pairs
+
+
+def pair_scores(story: dict[str, str], pairs: list[dict[str, Any]]) -> dict[str, Any]:
+    """Recall and false share per split, over same-language pairs, across languages, and per language."""
+    tally: defaultdict[tuple[str, str], Counter[str]] = defaultdict(Counter)
+    for p in pairs:
+        kind = "same" if p["overall"] <= 1.5 else "different" if p["overall"] >= 3.5 else None
+        if kind is None:
+            continue
+        shared = story[p["a"]] == story[p["b"]]
+        for split in (p["split"], "all"):
+            for group in ("same-language" if p["same_language"] else "cross-language", p["lang"]):
+                tally[(split, group)][kind] += 1
+                tally[(split, group)][kind + "_shared"] += shared
+    out: dict[str, Any] = {}
+    for (split, group), c in sorted(tally.items()):
+        out.setdefault(split, {})[group] = {
+            "same_pairs": c["same"], "recall": c["same_shared"] / c["same"] if c["same"] else None,
+            "different_pairs": c["different"], "false": c["different_shared"] / c["different"] if c["different"] else None,
+        }
+    return out
+
+
+def semeval_bench(path: Path) -> dict[str, Any]:
+    texts, pairs = semeval(path)
+    ids = sorted(texts)
+    counts = [term_counts(texts[i]) for i in ids]
+    sweep = {}
+    for threshold in THRESHOLDS:
+        start = time.perf_counter()
+        story = dict(zip(ids, stories_from_counts(ids, counts, threshold)))
+        seconds = time.perf_counter() - start
+        sweep[threshold] = {"scores": pair_scores(story, pairs), "group_seconds": seconds,
+                            "largest_story": max(Counter(story.values()).values())}
+    tune = {t: r["scores"]["tune"]["same-language"] for t, r in sweep.items()}
+    allowed = [t for t, s in tune.items() if s["false"] <= MAX_FALSE]
+    chosen = max(allowed, key=lambda t: (tune[t]["recall"], t)) if allowed else max(THRESHOLDS)
+    return {"documents": len(ids), "pairs": len(pairs), "chosen_threshold": chosen, "sweep": sweep}
+
+
+def samples_bench(threshold: float, extra: dict[str, str]) -> dict[str, Any]:
+    """The five sample write-ups (groups ``seed-000`` to ``seed-004``) in one story, nothing unrelated in it."""
+    truth = json.loads((ROOT / "tests" / "data" / "samples_truth.json").read_text(encoding="utf-8"))
+    same_event = set(truth["story"])  # the write-ups, their copies, a rewording and an opinion piece on the case
+    write_ups = {i for group, ids in truth["groups"].items() if group.startswith("seed-") for i in ids}
+    docs = Cleaner().run(read(ROOT / "samples", exclude=["README*"]))
+    kept = Deduplicator(DedupConfig(story_threshold=threshold)).run(docs).kept
+    story = {d.id: d.story for d in kept}
+    seeds = sorted(i for i in story if i in write_ups)
+    seed_stories = {story[i] for i in seeds}
+    out: dict[str, Any] = {
+        "kept": len(kept), "write_ups_kept": seeds, "write_up_stories": len(seed_stories),
+        "same_event_joined": sorted(i for i in story if i in same_event - write_ups and story[i] in seed_stories),
+        "unrelated_joined": sorted(i for i in story if i not in same_event and story[i] in seed_stories),
+    }
+    if extra:  # the samples' kept documents among real articles of other stories
+        ids = [d.id for d in kept] + sorted(extra)
+        texts = [d.text for d in kept] + [extra[i] for i in sorted(extra)]
+        mixed = dict(zip(ids, assign_stories(ids, texts, threshold)))
+        mixed_seeds = {mixed[i] for i in seeds}
+        out["with_semeval"] = {"write_up_stories": len(mixed_seeds),
+                               "joined": sorted(i for i in ids if i not in same_event and mixed[i] in mixed_seeds)}
+    return out
+
+
+def scale_bench(n_docs: int, threshold: float) -> dict[str, Any]:
+    corpus_dir = WORK / f"syn-{n_docs}"
+    generate.write(corpus_dir, n_docs, 0)
+    docs = []
+    with open(corpus_dir / "truth.jsonl", encoding="utf-8") as f:
+        for line in f:
+            row = json.loads(line)
+            docs.append(Document(row["id"], row["expected"], source=row["site"]))
+    start = time.perf_counter()
+    kept = Deduplicator(DedupConfig(story=False)).run(docs).kept
+    dedup_s = time.perf_counter() - start
+    start = time.perf_counter()
+    stories = assign_stories([d.id for d in kept], [d.text for d in kept], threshold)
+    story_s = time.perf_counter() - start
+    sizes = Counter(Counter(stories).values())
+    return {"documents": n_docs, "kept": len(kept), "dedup_s": dedup_s, "story_s": story_s,
+            "story_s_per_10k_documents": story_s * 1e4 / n_docs, "story_over_dedup": story_s / dedup_s,
+            "story_sizes": sorted(sizes.items())}
+
+
+def _pct(x: float | None) -> str:
+    return "-" if x is None else f"{100 * x:.1f}%"
+
+
+def summary(result: dict[str, Any], threshold: float) -> str:
+    lines = []
+    sem = result.get("semeval")
+    if sem:
+        lines.append(f"SemEval: {sem['documents']} documents, {sem['pairs']} pairs; threshold chosen on the tune half: "
+                     f"{sem['chosen_threshold']}; shown at {threshold}")
+        lines.append("| threshold | split | same-language recall | same-language false | cross-language recall | cross-language false |")
+        lines.append("|---:|---|---:|---:|---:|---:|")
+        for t, run in sem["sweep"].items():
+            for split in ("tune", "held-out", "all"):
+                s = run["scores"][split]
+                lines.append(f"| {t} | {split} | {_pct(s['same-language']['recall'])} | {_pct(s['same-language']['false'])} "
+                             f"| {_pct(s['cross-language']['recall'])} | {_pct(s['cross-language']['false'])} |")
+        lines.append(f"\nPer language at {threshold} (all pairs):")
+        lines.append("| language | pairs rated <= 1.5 | recall | pairs rated >= 3.5 | false |")
+        lines.append("|---|---:|---:|---:|---:|")
+        for lang, s in sem["sweep"][threshold]["scores"]["all"].items():
+            lines.append(f"| {lang} | {s['same_pairs']} | {_pct(s['recall'])} | {s['different_pairs']} | {_pct(s['false'])} |")
+    sam = result["samples"]
+    lines.append(f"\nSamples: the {len(sam['write_ups_kept'])} kept write-ups in {sam['write_up_stories']} story; "
+                 f"other documents on the case joining it: {sam['same_event_joined'] or 'none'}; "
+                 f"unrelated sample documents joining it: {sam['unrelated_joined'] or 'none'}"
+                 + (f"; among the SemEval corpus: {sam['with_semeval']['write_up_stories']} story, joined by "
+                    f"{sam['with_semeval']['joined'] or 'none'}" if "with_semeval" in sam else ""))
+    sc = result.get("scale")
+    if sc:
+        lines.append(f"\nScale: {sc['documents']:,} documents ({sc['kept']:,} kept): dedup {sc['dedup_s']:.1f} s, story "
+                     f"{sc['story_s']:.1f} s ({sc['story_s_per_10k_documents']:.2f} s per 10k documents, "
+                     f"{100 * sc['story_over_dedup']:.0f}% of dedup)")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--semeval", type=Path, default=SEMEVAL, help="the SemEval-2022 Task 8 sample directory")
+    parser.add_argument("--docs", type=int, default=100_000, help="generated documents for the cost (0: skip)")
+    parser.add_argument("--out", type=Path, default=RESULTS)
+    args = parser.parse_args()
+    threshold = DedupConfig().story_threshold
+    result: dict[str, Any] = {"default_threshold": threshold}
+    texts: dict[str, str] = {}
+    if (args.semeval / "pairs.csv.gz").exists():
+        result["semeval"] = semeval_bench(args.semeval)
+        texts = semeval(args.semeval)[0]
+    else:
+        print(f"SemEval sample not found at {args.semeval}: skipped")
+    result["samples"] = samples_bench(threshold, texts)
+    if args.docs:
+        result["scale"] = scale_bench(args.docs, threshold)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(result, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    print(summary(result, threshold if "semeval" not in result or threshold in result["semeval"]["sweep"]
+                  else result["semeval"]["chosen_threshold"]))
+
+
+if __name__ == "__main__":
+    main()
