@@ -9,6 +9,9 @@ The steps run in this order, each switchable in :class:`CleanConfig`:
 4. ``strip_boilerplate``: rule-named chrome lines go, each recorded in
    ``Document.removed`` with the rule that removed it; a date line's value
    goes to ``published``.
+5. ``page_chrome`` (off by default): in plain text that was not extracted from
+   HTML (a crawl's page text), the menus, section lists and footers around the
+   article go too (:mod:`corpus.clean.chrome`), each recorded as ``chrome``.
 
 Cleaning is idempotent: cleaning a cleaned document changes nothing.
 """
@@ -20,6 +23,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 from corpus.clean.boilerplate import BUILTIN_RULES, Rule, load_rules, strip_boilerplate
+from corpus.clean.chrome import strip_chrome
 from corpus.clean.encoding import has_utf8_mojibake, repair_encoding
 from corpus.clean.html import ExtractionError, extract_article
 from corpus.clean.normalize import normalize_text
@@ -60,6 +64,7 @@ class CleanConfig:
     disabled_rules: frozenset[str] = frozenset()
     edge_lines: int = 5
     favor_precision: bool = False
+    page_chrome: bool = False
 
     def __post_init__(self) -> None:
         names = {rule.name for rule in self.rules}
@@ -110,6 +115,10 @@ class Cleaner:
             doc.removed.extend(stripped.removed)
             if doc.published is None and "published" in stripped.fields:
                 doc.published = stripped.fields["published"]
+        if cfg.page_chrome and doc.metadata.get("extracted_from") != "html":
+            chrome = strip_chrome(text)
+            text = chrome.text
+            doc.removed.extend(chrome.removed)
         if not text.strip():
             raise CleaningError("no text left after cleaning: every line was boilerplate")
         doc.text = text
