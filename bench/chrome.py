@@ -14,13 +14,16 @@ and the article lines removed (which must be none).
 Pure prose must stay whole: the SemEval-2022 article bodies (10 languages) and
 ``../shared/seeds``, split into one sentence a paragraph to stress the classifier.
 
+``--extracted`` scores, with AEB's own metric, the article text corpus extracts
+from the AEB pages' HTML, with and without page chrome stripped after it.
+
 ``--learned`` measures learned boilerplate without sources: each real page's
 chrome lines (head and tail) are a site template; several different real
 bodies go under each template, and one body is syndicated under many
 templates; no document has a url or a source. Scored: lines learned, chrome
 lines left, article lines removed (which must be none).
 
-    python -m bench.chrome [--learned] [--show N]
+    python -m bench.chrome [--learned] [--extracted] [--show N]
 """
 
 from __future__ import annotations
@@ -271,16 +274,36 @@ def score_learned(found: list[Page], page_chrome: bool, one_source: bool = False
             "pair_precision": scores["precision"], "pair_recall": scores["recall"], "pair_f1": scores["f1"]}
 
 
+def score_extracted(shared: Path = SHARED) -> dict[str, Any]:
+    """AEB's extraction score (its metric) of corpus's article text from HTML, and of that text with page chrome stripped."""
+    from bench.aeb import corpus_extract
+    from bench.metrics import text_scores
+    from corpus.clean.chrome import strip_chrome
+
+    root = shared / "bench-data" / "aeb"
+    truth = json.loads((root / "ground-truth.json").read_text(encoding="utf-8"))
+    pairs = []
+    for page_id in sorted(truth):
+        html = gzip.open(root / "html" / f"{page_id}.html.gz", "rt", encoding="utf-8").read()
+        pairs.append((truth[page_id].get("articleBody") or "", corpus_extract(html, truth[page_id].get("url"))))
+    return {"extracted": text_scores(pairs),
+            "extracted + page_chrome": text_scores((body, strip_chrome(text).text) for body, text in pairs)}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--show", type=int, default=0, help="print up to N wrongly removed lines")
     parser.add_argument("--learned", action="store_true", help="also measure learned boilerplate without sources")
+    parser.add_argument("--extracted", action="store_true",
+                        help="also measure page chrome on text extracted from HTML (AEB's metric)")
     args = parser.parse_args(argv)
     if not (SHARED / "bench-data" / "aeb").is_dir():
         print(f"bench.chrome: no real data at {SHARED}/bench-data", file=sys.stderr)
         return 1
     found = pages()
     result: dict[str, Any] = {"pages": score_pages(found, args.show), "prose": score_prose(args.show)}
+    if args.extracted:
+        result["extracted"] = score_extracted()
     if args.learned:
         result["learned"] = {
             "one source (before templates)": score_learned(found, page_chrome=False, one_source=True, show=args.show),
