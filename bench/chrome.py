@@ -17,7 +17,8 @@ Pure prose must stay whole: the SemEval-2022 article bodies (10 languages) and
 ``--extracted`` scores, with AEB's own metric, the article text corpus extracts
 from the AEB pages' HTML, with and without page chrome stripped after it.
 
-``--learned`` measures learned boilerplate without sources: each real page's
+``--learned`` measures learned boilerplate without sources. First, whether the
+real pages of one site (AEB, by url host) share a template. Then each real page's
 chrome lines (head and tail) are a site template; several different real
 bodies go under each template, and one body is syndicated under many
 templates; no document has a url or a source. Scored: lines learned, chrome
@@ -45,7 +46,7 @@ from typing import Any
 from bench.metrics import pair_scores
 from corpus.clean import CleanConfig, Cleaner
 from corpus.clean.chrome import chrome_lines
-from corpus.clean.learned import LineCounts, learn_boilerplate, line_key
+from corpus.clean.learned import LineCounts, learn_boilerplate, line_key, source_of
 from corpus.clean.normalize import normalize_text
 from corpus.dedup import Deduplicator
 from corpus.document import Document
@@ -235,6 +236,30 @@ def learned_corpus(found: list[Page], per_template: int = 4, syndicated: int = 1
     return docs, labels, template_of, body_of
 
 
+def score_templates(found: list[Page], shared: Path = SHARED) -> dict[str, Any]:
+    """Whether real pages of one site share a template (:func:`corpus.clean.learned.source_of`) and pages of
+    different sites do not: AEB's pages, their site by the host of their url, cleaned as ``corpus run`` cleans."""
+    from urllib.parse import urlparse
+
+    truth = json.loads((shared / "bench-data" / "aeb" / "ground-truth.json").read_text(encoding="utf-8"))
+    cleaner = Cleaner()
+    hosts: dict[str, set[str]] = {}
+    templates_of: dict[str, set[str]] = {}
+    for page in found:
+        source, _, page_id = page.name.partition("/")
+        if source != "aeb":
+            continue
+        host = urlparse(truth[page_id]["url"]).hostname or ""
+        template = source_of(cleaner.clean(Document(id=page.name, text=page.text)))
+        templates_of.setdefault(host, set()).add(template)
+        hosts.setdefault(template, set()).add(host)
+    several = [h for h, t in templates_of.items() if sum(1 for p in found if p.name.startswith("aeb/") and
+                                                         urlparse(truth[p.name[4:]]["url"]).hostname == h) > 1]
+    return {"sites_with_several_pages": len(several),
+            "of_which_one_template": sum(1 for h in several if len(templates_of[h]) == 1),
+            "templates": len(hosts), "templates_of_several_sites": sorted(sorted(h) for h in hosts.values() if len(h) > 1)}
+
+
 def score_learned(found: list[Page], page_chrome: bool, one_source: bool = False, show: int = 0) -> dict[str, Any]:
     """Clean, learn and strip a corpus of real chrome and real bodies, then dedup it; see the module docstring.
 
@@ -305,6 +330,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.extracted:
         result["extracted"] = score_extracted()
     if args.learned:
+        result["templates"] = score_templates(found)
         result["learned"] = {
             "one source (before templates)": score_learned(found, page_chrome=False, one_source=True, show=args.show),
             "templates": score_learned(found, page_chrome=False, show=args.show),
