@@ -108,11 +108,27 @@ class LineFeatures:
     sentence: bool
 
 
+def unspaced_length(line: str) -> int | None:
+    """The characters of a line written mostly in a script without spaces (Chinese, Japanese, Thai...), else None."""
+    unspaced = len(_UNSPACED.findall(line))
+    return unspaced if unspaced > len(line) / 3 else None
+
+
+def word_count(line: str) -> float:
+    """A line's length in words: ``\\w+`` runs, or characters / 2 in a script written without spaces.
+
+    >>> word_count("The officers met on Sunday."), word_count("警方周日表示，数百名警员已经交出了配枪。")
+    (5.0, 9.0)
+    """
+    unspaced = unspaced_length(line)
+    return unspaced / 2 if unspaced is not None else float(len(_WORD.findall(line)))
+
+
 def features(line: str, stoplist: frozenset[str]) -> LineFeatures:
     """The features of one line, its stop words counted with ``stoplist``."""
     words = _WORD.findall(line)
-    unspaced = len(_UNSPACED.findall(line))
-    if unspaced > len(line) / 3:
+    unspaced = unspaced_length(line)
+    if unspaced is not None:
         # About two characters a word in Chinese and Japanese; a sentence has its commas and full stops.
         return LineFeatures(unspaced / 2, 0.0, bool(_SENTENCE_END.search(line) or len(_UNSPACED_PUNCT.findall(line)) >= 2))
     stops = sum(1 for w in words if w.casefold() in stoplist)

@@ -48,11 +48,13 @@ from typing import Any
 import numpy as np
 import xxhash
 
+from corpus.clean.chrome import word_count
 from corpus.document import Document, Removal
 from corpus.errors import ConfigError
 
 ANY_SOURCE = "*"
-#: Lines of at least this many words are prose when documents are compared.
+#: Lines of at least this many words are prose when documents are compared (two characters a word
+#: in Chinese, Japanese, Thai: :func:`corpus.clean.chrome.word_count`).
 PROSE_WORDS = 10
 
 
@@ -131,7 +133,7 @@ class LineCounts:
                 continue  # a number or a mark: its key (digits folded) is every table's cells, no site's own
             key = line_key(line)
             keys.add(key)
-            if len(line.split()) >= PROSE_WORDS:
+            if word_count(line) >= PROSE_WORDS:
                 prose.add(key)
             self.text_of.setdefault(key, line)
         self.documents[source] += 1
