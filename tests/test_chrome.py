@@ -127,6 +127,16 @@ def test_the_cleaner_strips_page_text_only_when_asked_and_never_extracted_html()
     assert not any(r.rule == "chrome" for r in extracted.removed)
 
 
+@pytest.mark.parametrize("lang", ["en", "de", "zh"])
+def test_cleaning_page_text_twice_changes_nothing(lang):
+    """Chrome gone, the rules for the first and last lines see new lines: the cleaner repeats both until stable."""
+    cleaner = Cleaner(CleanConfig(page_chrome=True))
+    head, body, tail = PAGES[lang]
+    once = cleaner.clean(Document(id="p", text=page(["12 March 2023", *head], body, tail + ["Share on Facebook"])))
+    twice = cleaner.clean(Document(id="p", text=once.text))
+    assert (twice.text, twice.removed) == (once.text, [])
+
+
 def test_page_chrome_is_a_pipeline_switch():
     assert pipeline_from_dict({"clean": {"page_chrome": True}}).clean.page_chrome is True
     assert pipeline_from_dict({}).to_json()["clean"]["page_chrome"] is False
@@ -146,3 +156,13 @@ def test_no_sentence_of_a_real_article_is_removed():
             if gone and len(line.split()) >= 6 and line.rstrip().endswith((".", "!", "?")) and index.is_article(line):
                 removed_sentences.append(line)
     assert removed_sentences == []
+
+
+@pytest.mark.skipif(not (SHARED / "bench-data" / "aeb").is_dir(), reason="no real pages at ../shared/bench-data/aeb")
+def test_cleaning_real_page_text_twice_changes_nothing():
+    from bench.chrome import pages
+
+    cleaner = Cleaner(CleanConfig(page_chrome=True))
+    for found in pages()[:60]:
+        once = cleaner.clean(Document(id=found.name, text=found.text))
+        assert cleaner.clean(Document(id=found.name, text=once.text)).text == once.text, found.name

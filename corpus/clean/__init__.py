@@ -109,15 +109,18 @@ class Cleaner:
         text = self._repair(doc, doc.text) if cfg.repair_encoding else doc.text
         if cfg.normalize:
             text = normalize_text(text)
-        if cfg.strip_boilerplate:
-            stripped = strip_boilerplate(text, self._rules, cfg.edge_lines)
-            text = normalize_text(stripped.text) if cfg.normalize else stripped.text
-            doc.removed.extend(stripped.removed)
-            if doc.published is None and "published" in stripped.fields:
-                doc.published = stripped.fields["published"]
-        if cfg.page_chrome and doc.metadata.get("extracted_from") != "html":
-            chrome = strip_chrome(text)
-            text = chrome.text
+        page_text = cfg.page_chrome and doc.metadata.get("extracted_from") != "html"
+        while True:  # page chrome gone, the rules for the first and last lines see new lines: again, until stable
+            if cfg.strip_boilerplate:
+                stripped = strip_boilerplate(text, self._rules, cfg.edge_lines)
+                text = normalize_text(stripped.text) if cfg.normalize else stripped.text
+                doc.removed.extend(stripped.removed)
+                if doc.published is None and "published" in stripped.fields:
+                    doc.published = stripped.fields["published"]
+            chrome = strip_chrome(text) if page_text else None
+            if not (chrome and chrome.removed):
+                break
+            text = normalize_text(chrome.text) if cfg.normalize else chrome.text
             doc.removed.extend(chrome.removed)
         if not text.strip():
             raise CleaningError("no text left after cleaning: every line was boilerplate")
