@@ -6,10 +6,11 @@ line), from the 181 pages of ``../shared/bench-data/aeb`` and the 93 real pages
 of ``../shared/bench-data/readability`` (its 37 hand-made fixtures, with no
 chrome, are left out), read in place. Each line is labelled *article* when its
 text is in the page's ground-truth body (at least half of its word 4-grams are;
-a line of two or three words, when a line of the body of at most eight words holds it; a single
-word, when it is a line of the body) and
-*chrome* otherwise. Scored per line: precision and recall of chrome removal,
-and the article lines removed (which must be none).
+a line of two or three words, when a line of the body of at most eight words
+holds it; a single word, when it is a line of the body) and *chrome* otherwise.
+Scored per line: precision and recall of chrome removal, and the article lines
+removed (which must be none), for the classifier alone, for the cleaner's rules,
+and for the rules with ``page_chrome``.
 
 Pure prose must stay whole: the SemEval-2022 article bodies (10 languages) and
 ``../shared/seeds``, split into one sentence a paragraph to stress the classifier.
@@ -20,7 +21,7 @@ from the AEB pages' HTML, with and without page chrome stripped after it.
 ``--learned`` measures learned boilerplate without sources. First, whether the
 real pages of one site (AEB, by url host) share a template. Then each real page's
 chrome lines (head and tail) are a site template; several different real
-bodies go under each template, and one body is syndicated under many
+bodies go under each template (4), and ten bodies are each syndicated under six
 templates; no document has a url or a source. Scored: lines learned, chrome
 lines left, article lines removed (which must be none).
 
@@ -38,13 +39,13 @@ import json
 import re
 import sys
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from bench.metrics import pair_scores
-from corpus.clean import CleanConfig, Cleaner
+from corpus.clean import CleanConfig, Cleaner, CleaningError
 from corpus.clean.chrome import chrome_lines
 from corpus.clean.learned import LineCounts, learn_boilerplate, line_key, source_of
 from corpus.clean.normalize import normalize_text
@@ -111,14 +112,33 @@ class BodyIndex:
         return sum(g in self.grams for g in grams) >= 0.5 * len(grams)
 
 
-def score_pages(found: list[Page], show: int = 0) -> dict[str, Any]:
-    """Per line: chrome removal precision and recall; article lines removed."""
+def cleaner_removals(cleaner: Cleaner) -> Callable[[list[str]], list[bool]]:
+    """Which lines of a page ``cleaner`` removes (by any rule), as :func:`chrome_lines` says it for one module."""
+
+    def removed(lines: list[str]) -> list[bool]:
+        try:
+            gone = Counter(r.line for r in cleaner.clean(Document(id="page", text="\n".join(lines))).removed)
+        except CleaningError:
+            return [bool(line.strip()) for line in lines]
+        out = []
+        for line in lines:
+            hit = gone[line.strip()] > 0
+            gone[line.strip()] -= hit
+            out.append(hit)
+        return out
+
+    return removed
+
+
+def score_pages(found: list[Page], show: int = 0,
+                removes: Callable[[list[str]], list[bool]] = chrome_lines) -> dict[str, Any]:
+    """Per line: chrome removal precision and recall; article lines removed (by ``removes``)."""
     tp = fp = fn = lines = article = 0
     wrong: list[tuple[str, str]] = []
     for page in found:
         index = BodyIndex(page.body)
         text_lines = page.text.split("\n")
-        for line, gone in zip(text_lines, chrome_lines(text_lines)):
+        for line, gone in zip(text_lines, removes(text_lines)):
             if not line.strip():
                 continue
             lines += 1
@@ -158,17 +178,21 @@ def prose_texts(shared: Path = SHARED) -> Iterator[tuple[str, str]]:
 
 
 def score_prose(show: int = 0) -> dict[str, Any]:
-    """Lines removed from pure prose (it must be none), per collection."""
+    """Lines (and their words) removed from pure prose (it must be none), per collection; and in all."""
     out: dict[str, dict[str, int]] = {}
     shown = 0
     for name, text in prose_texts():
         lines = text.split("\n")
         flags = chrome_lines(lines)
-        row = out.setdefault(name, {"texts": 0, "lines": 0, "removed": 0, "texts_touched": 0})
-        row["texts"] += 1
-        row["lines"] += sum(1 for line in lines if line.strip())
-        row["removed"] += sum(flags)
-        row["texts_touched"] += any(flags)
+        for key in (name, "all"):
+            row = out.setdefault(key, {"texts": 0, "lines": 0, "removed": 0, "texts_touched": 0, "words": 0,
+                                       "words_removed": 0})
+            row["texts"] += 1
+            row["lines"] += sum(1 for line in lines if line.strip())
+            row["removed"] += sum(flags)
+            row["texts_touched"] += any(flags)
+            row["words"] += len(_tokens(text))
+            row["words_removed"] += sum(len(_tokens(line)) for line, gone in zip(lines, flags) if gone)
         for line, gone in zip(lines, flags):
             if gone and shown < show:
                 shown += 1
@@ -326,7 +350,13 @@ def main(argv: list[str] | None = None) -> int:
         print(f"bench.chrome: no real data at {SHARED}/bench-data", file=sys.stderr)
         return 1
     found = pages()
-    result: dict[str, Any] = {"pages": score_pages(found, args.show), "prose": score_prose(args.show)}
+    result: dict[str, Any] = {
+        "pages": score_pages(found, args.show),
+        "pages, cleaner (rules)": score_pages(found, removes=cleaner_removals(Cleaner())),
+        "pages, cleaner (rules + page_chrome)": score_pages(found, removes=cleaner_removals(
+            Cleaner(CleanConfig(page_chrome=True)))),
+        "prose": score_prose(args.show),
+    }
     if args.extracted:
         result["extracted"] = score_extracted()
     if args.learned:
