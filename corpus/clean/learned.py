@@ -34,7 +34,10 @@ site's pages share a template, and the per-source bar applies to them as to a
 named source; the different articles of many sites do not share one, so a line
 quoted by several of them is held to the bar across sources. Without this, all
 sourceless documents were one source, whose ``min_share`` no site's chrome
-reached.
+reached. Measured on the whole visible text of real pages (``python -m
+bench.chrome --learned``): of the 55 sites with two pages in the AEB set, 46
+give both pages one template, and the 3 templates that several sites share are
+each one publisher's.
 """
 
 from __future__ import annotations
