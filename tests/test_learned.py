@@ -94,3 +94,16 @@ def test_a_line_without_letters_is_never_learned():
     lines = {row["line"] for row in learn(docs).report()}
     assert "Contact the Ledger newsroom" in lines
     assert not lines & {"2023", "1 / 5"}
+
+
+def test_page_chrome_keeps_the_template_it_strips():
+    """Cleaning with page_chrome records the template before the chrome (its first and last lines) goes."""
+    from corpus.clean import CleanConfig, Cleaner
+
+    cleaner = Cleaner(CleanConfig(page_chrome=True))
+    docs = corpus()
+    cleaned = [cleaner.clean(doc) for doc in docs[:4]]  # one site's four articles
+    assert all(not doc.text.startswith("Ledger") for doc in cleaned)
+    assert len({source_of(doc) for doc in cleaned}) == 1
+    # The same template as without page_chrome: the text's edges once the rules have run.
+    assert source_of(cleaned[0]) == source_of(Cleaner().clean(docs[0])) == cleaned[0].metadata["template"]

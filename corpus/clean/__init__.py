@@ -11,7 +11,9 @@ The steps run in this order, each switchable in :class:`CleanConfig`:
    goes to ``published``.
 5. ``page_chrome`` (off by default): in plain text that was not extracted from
    HTML (a crawl's page text), the menus, section lists and footers around the
-   article go too (:mod:`corpus.clean.chrome`), each recorded as ``chrome``.
+   article go too (:mod:`corpus.clean.chrome`), each recorded as ``chrome``;
+   a document without a source keeps the template its chrome made in
+   ``metadata["template"]`` (:func:`corpus.clean.learned.template_of`).
 
 Cleaning is idempotent: cleaning a cleaned document changes nothing.
 """
@@ -26,6 +28,7 @@ from corpus.clean.boilerplate import BUILTIN_RULES, Rule, load_rules, strip_boil
 from corpus.clean.chrome import strip_chrome
 from corpus.clean.encoding import has_utf8_mojibake, repair_encoding
 from corpus.clean.html import ExtractionError, extract_article
+from corpus.clean.learned import template_of
 from corpus.clean.normalize import normalize_text
 from corpus.document import Document, Reject
 from corpus.errors import ConfigError, CorpusError
@@ -117,6 +120,8 @@ class Cleaner:
                 doc.removed.extend(stripped.removed)
                 if doc.published is None and "published" in stripped.fields:
                     doc.published = stripped.fields["published"]
+            if page_text and not doc.source and "template" not in doc.metadata:
+                doc.metadata["template"] = template_of(text)  # what learning groups it by, before its chrome goes
             chrome = strip_chrome(text) if page_text else None
             if not (chrome and chrome.removed):
                 break
