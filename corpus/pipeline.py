@@ -120,6 +120,7 @@ class Pipeline:
                 "normalize": clean.normalize,
                 "strip_boilerplate": clean.strip_boilerplate,
                 "favor_precision": clean.favor_precision,
+                "page_chrome": clean.page_chrome,
                 "edge_lines": clean.edge_lines,
                 "rules": [_rule_json(rule) for rule in clean.active_rules],
             },
@@ -224,7 +225,7 @@ def _input(table: Mapping[str, Any], where: str, base: Path) -> InputConfig:
 
 
 def _clean(table: Mapping[str, Any], where: str, base: Path) -> CleanConfig:
-    switches = ("extract_html", "repair_encoding", "normalize", "strip_boilerplate", "favor_precision")
+    switches = ("extract_html", "repair_encoding", "normalize", "strip_boilerplate", "favor_precision", "page_chrome")
     _check_keys(table, {*switches, "edge_lines", "disable_rules", "rule_files", "rules", "builtin_rules"}, where, "clean")
     rules = BUILTIN_RULES if _typed(table, "builtin_rules", bool, where, "clean", True) else ()
     for rule_file in _strings(table, "rule_files", where, "clean", ()):

@@ -11,6 +11,11 @@ The steps run in this order, each switchable in :class:`CleanConfig`:
 4. ``strip_boilerplate``: rule-named chrome lines go, each recorded in
    ``Document.removed`` with the rule that removed it; a date line's value
    goes to ``published``.
+5. ``page_chrome`` (off by default): in plain text that was not extracted from
+   HTML (a crawl's page text), the menus, section lists and footers around the
+   article go too (:mod:`corpus.clean.chrome`), each recorded as ``chrome``;
+   a document without a source keeps the template its chrome made in
+   ``metadata["template"]`` (:func:`corpus.clean.learned.template_of`).
 
 A document with a URL and no source gets its URL's registrable domain as its
 source (:mod:`corpus.clean.source`), whichever reader or engine it came from.
@@ -25,8 +30,10 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
 from corpus.clean.boilerplate import BUILTIN_RULES, Rule, load_rules, strip_boilerplate
+from corpus.clean.chrome import strip_chrome
 from corpus.clean.encoding import has_utf8_mojibake, repair_encoding
 from corpus.clean.html import ExtractionError, extract_article
+from corpus.clean.learned import template_of
 from corpus.clean.normalize import normalize_text
 from corpus.clean.source import derive_source
 from corpus.document import Document, Reject
@@ -67,6 +74,7 @@ class CleanConfig:
     disabled_rules: frozenset[str] = frozenset()
     edge_lines: int = 5
     favor_precision: bool = False
+    page_chrome: bool = False
 
     def __post_init__(self) -> None:
         names = {rule.name for rule in self.rules}
@@ -113,12 +121,21 @@ class Cleaner:
         text = self._repair(doc, doc.text) if cfg.repair_encoding else doc.text
         if cfg.normalize:
             text = normalize_text(text)
-        if cfg.strip_boilerplate:
-            stripped = strip_boilerplate(text, self._rules, cfg.edge_lines)
-            text = normalize_text(stripped.text) if cfg.normalize else stripped.text
-            doc.removed.extend(stripped.removed)
-            if doc.published is None and "published" in stripped.fields:
-                doc.published = stripped.fields["published"]
+        page_text = cfg.page_chrome and doc.metadata.get("extracted_from") != "html"
+        while True:  # page chrome gone, the rules for the first and last lines see new lines: again, until stable
+            if cfg.strip_boilerplate:
+                stripped = strip_boilerplate(text, self._rules, cfg.edge_lines)
+                text = normalize_text(stripped.text) if cfg.normalize else stripped.text
+                doc.removed.extend(stripped.removed)
+                if doc.published is None and "published" in stripped.fields:
+                    doc.published = stripped.fields["published"]
+            if page_text and not doc.source and "template" not in doc.metadata:
+                doc.metadata["template"] = template_of(text)  # what learning groups it by, before its chrome goes
+            chrome = strip_chrome(text) if page_text else None
+            if not (chrome and chrome.removed):
+                break
+            text = normalize_text(chrome.text) if cfg.normalize else chrome.text
+            doc.removed.extend(chrome.removed)
         if not text.strip():
             raise CleaningError("no text left after cleaning: every line was boilerplate")
         doc.text = text

@@ -83,12 +83,14 @@ from typing import Any
 import numpy as np
 
 from corpus.clean import Cleaner
-from corpus.clean.learned import (
+from corpus.clean.learned import (  # the per-group decisions themselves, so both engines decide alike
     ANY_SOURCE,
     LearnedBoilerplate,
     LineCounts,
     article_keys,
-    ArticleLines,  # the "different articles" check itself, so both engines decide alike
+    distinct_articles,
+    source_floor,
+    source_of,
 )
 from corpus.dedup.clusters import UnionFind
 from corpus.dedup.deduplicator import (
@@ -357,7 +359,7 @@ def _clean(batch: Any, pipeline: Pipeline) -> Any:
                 kind, blob = "error", _error_blob(err)
             else:
                 if cleaned:
-                    blob, source = pickle.dumps(cleaned[0], protocol=pickle.HIGHEST_PROTOCOL), cleaned[0].source or ""
+                    blob, source = pickle.dumps(cleaned[0], protocol=pickle.HIGHEST_PROTOCOL), source_of(cleaned[0])
                 else:
                     kind, blob = "reject", pickle.dumps(rejects[0])
         for column, value in zip(out, (order, kind, blob, doc_id, source)):
@@ -462,9 +464,8 @@ def _decide(group: Any, min_documents: int, min_sources: int) -> Any:
         result, text = True, rows[0][2]
     else:
         needed = min_documents if name.startswith("o ") else min_sources
-        doc_keys = [("", np.frombuffer(lines, dtype=np.uint64)) for _, lines, _ in rows]
-        articles = ArticleLines(doc_keys, [keys for _, keys in doc_keys], {"": set()})
-        result, text = articles.distinct(list(range(len(rows))), needed), ""
+        result = distinct_articles((np.frombuffer(lines, dtype=np.uint64) for _, lines, _ in rows), needed)
+        text = ""
     return _table({"group": (pa.string(), [name]), "learned": (pa.bool_(), [result]), "text": (pa.string(), [text])})
 
 
@@ -793,7 +794,7 @@ class _Run:
         per_source = {r["source"]: r["count()"] for r in docs.select_columns(["source"]).groupby("source").count().iter_rows()}
         counts = docs.select_columns(["source", "blob"]).map_batches(_line_counts, batch_format="pyarrow") \
             .groupby(["source", "key"], num_partitions=self.partitions).sum("n").materialize()
-        floors = {s: max(cfg.min_documents, cfg.min_share * n) for s, n in per_source.items()}
+        floors = {s: source_floor(cfg, n) for s, n in per_source.items()}
         own_counts: dict[str, dict[int, int]] = {}
         for row in self._map(counts, _at_least, floors=floors).iter_rows():
             own_counts.setdefault(row["source"], {})[_unsigned(row["key"])] = row["sum(n)"]

@@ -1,0 +1,30 @@
+"""The Ray engine learns sourceless documents' chrome by template as the local engine does: the same bytes."""
+
+import json
+
+import pytest
+
+from corpus.clean.learned import TEMPLATE
+from corpus.pipeline import pipeline_from_dict
+from corpus.snapshot import load_snapshot
+from test_learned import corpus
+from test_ray import assert_same_snapshot, ray_engine  # noqa: F401 (the fixture)
+
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning:ray.data.context")
+
+
+@pytest.mark.parametrize("page_chrome", [False, True])
+def test_page_text_without_sources_gives_the_same_bytes(ray_engine, tmp_path, page_chrome):  # noqa: F811
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    docs = corpus()
+    for k in range(2):  # two files, so the documents of one template meet from different tasks
+        with open(raw / f"part-{k}.jsonl", "w", encoding="utf-8") as f:
+            f.writelines(json.dumps({"id": d.id, "text": d.text}) + "\n" for d in docs[k::2])
+    pipeline = pipeline_from_dict({"input": {"paths": [str(raw)]}, "clean": {"page_chrome": page_chrome}})
+    result = assert_same_snapshot(pipeline, tmp_path, ray_engine)
+    if page_chrome:  # the classifier took the chrome before there was any to learn
+        removed = {r.rule for doc in load_snapshot(tmp_path / "local").documents() for r in doc.removed}
+        assert "chrome" in removed
+    else:
+        assert any(row["source"].startswith(TEMPLATE) for row in result.learned)
