@@ -151,6 +151,22 @@ def headline_terms(text: str) -> set[str]:
     return set(story_terms(_head(text, HEADLINE_CHARS)))
 
 
+def headline_words(text: str) -> list[tuple[str, str]]:
+    """Each headline term (see :func:`headline_terms`) with the word it was read from, in order.
+
+    A term is a 4-character stem; a report shows the word instead ("offi" as
+    "officers"). Characters and bigrams of an unspaced script are their own word.
+
+    >>> headline_words("Officers shot Chris Kaba")
+    [('offi', 'Officers'), ('shot', 'shot'), ('chri', 'Chris'), ('kaba', 'Kaba')]
+    """
+    pairs = []
+    for word in _WORD.findall(_head(text, HEADLINE_CHARS)):
+        terms = story_terms(word)
+        pairs.extend([(terms[0], word)] if len(terms) == 1 else [(term, term) for term in terms])
+    return pairs
+
+
 def _head(text: str, limit: int) -> str:
     """The first ``limit`` characters of ``text``, without a word cut in two."""
     if len(text) <= limit:
