@@ -7,9 +7,11 @@
    the share of pairs rated Overall <= 1.5 (same event) that share a story
    (recall) and of pairs rated >= 3.5 (different stories) that do (false), per
    language, for same-language pairs (the target) and across languages.
-   Pairs are split by the parity of xxh3-64 of their smaller id: the threshold
-   is chosen on the ``tune`` half (highest recall with false <= 3%) and the
-   ``held-out`` half judges it.
+   Pairs are cut into :data:`FOLDS` folds by xxh3-64 of their pair id, for
+   cross-validation: for each fold, the threshold is chosen on the other folds
+   (highest recall with false <= 3%) and the fold judges it; reported are the
+   mean and spread of those held-out figures (what a new set of rated pairs
+   should see), and each threshold's figures fold by fold.
 2. Samples: ``samples/`` read, cleaned and deduplicated as ``make corpus``
    does; the kept write-ups of the Kaba case (``tests/data/samples_truth.json``,
    ``story``) must share one story, no other sample document may join it,
@@ -28,6 +30,7 @@ import argparse
 import csv
 import gzip
 import json
+import statistics
 import time
 from collections import Counter, defaultdict
 from pathlib import Path
@@ -46,8 +49,10 @@ SEMEVAL = ROOT.parent / "shared" / "bench-data" / "semeval-2022-task8-sample"
 RESULTS = ROOT / "bench" / "results" / "stories.json"
 WORK = ROOT / "bench" / "work"
 THRESHOLDS = [round(0.16 + 0.02 * k, 2) for k in range(11)]
-#: The most pairs of different stories that may share one, on the tune half.
+#: The most pairs of different stories that may share one, on the folds a threshold is chosen on.
 MAX_FALSE = 0.03
+#: Folds of the rated pairs for cross-validation.
+FOLDS = 5
 
 
 def semeval(path: Path) -> tuple[dict[str, str], list[dict[str, Any]]]:
@@ -61,19 +66,19 @@ def semeval(path: Path) -> tuple[dict[str, str], list[dict[str, Any]]]:
             texts.setdefault(b, row["text2"])
             pairs.append({"a": a, "b": b, "lang": row["lang1"] if row["lang1"] == row["lang2"] else f"{row['lang1']}-{row['lang2']}",
                           "same_language": row["lang1"] == row["lang2"], "overall": float(row["Overall"]),
-                          "split": "tune" if xxhash.xxh3_64_intdigest(min(a, b).encode()) % 2 == 0 else "held-out"})
+                          "fold": xxhash.xxh3_64_intdigest(row["pair_id"].encode()) % FOLDS})
     return texts, pairs
 
 
 def pair_scores(story: dict[str, str], pairs: list[dict[str, Any]]) -> dict[str, Any]:
-    """Recall and false share per split, over same-language pairs, across languages, and per language."""
+    """Recall and false share over all pairs and per fold (``fold-0``...), same-language, across languages, per language."""
     tally: defaultdict[tuple[str, str], Counter[str]] = defaultdict(Counter)
     for p in pairs:
         kind = "same" if p["overall"] <= 1.5 else "different" if p["overall"] >= 3.5 else None
         if kind is None:
             continue
         shared = story[p["a"]] == story[p["b"]]
-        for split in (p["split"], "all"):
+        for split in (f"fold-{p['fold']}", "all"):
             for group in ("same-language" if p["same_language"] else "cross-language", p["lang"]):
                 tally[(split, group)][kind] += 1
                 tally[(split, group)][kind + "_shared"] += shared
@@ -95,12 +100,38 @@ def semeval_bench(path: Path) -> dict[str, Any]:
         start = time.perf_counter()
         story = dict(zip(ids, stories_from_counts(ids, counts, threshold)))
         seconds = time.perf_counter() - start
-        sweep[threshold] = {"scores": pair_scores(story, pairs), "group_seconds": seconds,
+        sweep[threshold] = {"scores": pair_scores(story, pairs), "group_seconds": seconds, "labels": story,
                             "largest_story": max(Counter(story.values()).values())}
-    tune = {t: r["scores"]["tune"]["same-language"] for t, r in sweep.items()}
-    allowed = [t for t, s in tune.items() if s["false"] <= MAX_FALSE]
-    chosen = max(allowed, key=lambda t: (tune[t]["recall"], t)) if allowed else max(THRESHOLDS)
-    return {"documents": len(ids), "pairs": len(pairs), "chosen_threshold": chosen, "sweep": sweep}
+    for run in sweep.values():
+        run["folds"] = _spread([run["scores"][f"fold-{k}"]["same-language"] for k in range(FOLDS)])
+    return {"documents": len(ids), "pairs": len(pairs), "folds": FOLDS,
+            "cross_validation": cross_validation(sweep, pairs), "sweep": sweep}
+
+
+def cross_validation(sweep: dict[float, dict[str, Any]], pairs: list[dict[str, Any]]) -> dict[str, Any]:
+    """For each fold: the threshold chosen on the other folds' same-language pairs, and its figures on the fold."""
+    held, chosen = [], []
+    for fold in range(FOLDS):
+        rest = [p for p in pairs if p["fold"] != fold]
+        scores = {t: _same_language(run["labels"], rest) for t, run in sweep.items()}
+        allowed = [t for t, s in scores.items() if s["false"] <= MAX_FALSE]
+        pick = max(allowed, key=lambda t: (scores[t]["recall"], t)) if allowed else max(THRESHOLDS)
+        chosen.append(pick)
+        held.append(sweep[pick]["scores"][f"fold-{fold}"]["same-language"])
+    for run in sweep.values():
+        del run["labels"]
+    return {"chosen_thresholds": chosen, "held_out": _spread(held)}
+
+
+def _same_language(story: dict[str, str], pairs: list[dict[str, Any]]) -> dict[str, float]:
+    s = pair_scores(story, pairs)["all"]["same-language"]
+    return {"recall": s["recall"], "false": s["false"]}
+
+
+def _spread(scores: list[dict[str, Any]]) -> dict[str, float]:
+    """Mean and population standard deviation of recall and false over folds."""
+    return {f"{key}_{stat.__name__}": stat([s[key] for s in scores]) for key in ("recall", "false")
+            for stat in (statistics.mean, statistics.pstdev)}
 
 
 def samples_bench(threshold: float, extra: dict[str, str]) -> dict[str, Any]:
@@ -152,19 +183,26 @@ def _pct(x: float | None) -> str:
     return "-" if x is None else f"{100 * x:.1f}%"
 
 
+def _spread_text(spread: dict[str, float], key: str) -> str:
+    return f"{100 * spread[key + '_mean']:.1f}% ± {100 * spread[key + '_pstdev']:.1f}"
+
+
 def summary(result: dict[str, Any], threshold: float) -> str:
     lines = []
     sem = result.get("semeval")
     if sem:
-        lines.append(f"SemEval: {sem['documents']} documents, {sem['pairs']} pairs; threshold chosen on the tune half: "
-                     f"{sem['chosen_threshold']}; shown at {threshold}")
-        lines.append("| threshold | split | same-language recall | same-language false | cross-language recall | cross-language false |")
-        lines.append("|---:|---|---:|---:|---:|---:|")
+        cv = sem["cross_validation"]
+        lines.append(f"SemEval: {sem['documents']} documents, {sem['pairs']} pairs, {sem['folds']} folds; cross-validated "
+                     f"(threshold chosen on the other folds: {cv['chosen_thresholds']}), same-language held-out: "
+                     f"recall {_spread_text(cv['held_out'], 'recall')}, false {_spread_text(cv['held_out'], 'false')}")
+        lines.append("| threshold | same-language recall | same-language false | folds: recall | folds: false "
+                     "| cross-language recall | cross-language false |")
+        lines.append("|---:|---:|---:|---:|---:|---:|---:|")
         for t, run in sem["sweep"].items():
-            for split in ("tune", "held-out", "all"):
-                s = run["scores"][split]
-                lines.append(f"| {t} | {split} | {_pct(s['same-language']['recall'])} | {_pct(s['same-language']['false'])} "
-                             f"| {_pct(s['cross-language']['recall'])} | {_pct(s['cross-language']['false'])} |")
+            s = run["scores"]["all"]
+            lines.append(f"| {t} | {_pct(s['same-language']['recall'])} | {_pct(s['same-language']['false'])} "
+                         f"| {_spread_text(run['folds'], 'recall')} | {_spread_text(run['folds'], 'false')} "
+                         f"| {_pct(s['cross-language']['recall'])} | {_pct(s['cross-language']['false'])} |")
         lines.append(f"\nPer language at {threshold} (all pairs):")
         lines.append("| language | pairs rated <= 1.5 | recall | pairs rated >= 3.5 | false |")
         lines.append("|---|---:|---:|---:|---:|")
@@ -203,8 +241,7 @@ def main() -> None:
         result["scale"] = scale_bench(args.docs, threshold)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=1, sort_keys=True) + "\n", encoding="utf-8")
-    print(summary(result, threshold if "semeval" not in result or threshold in result["semeval"]["sweep"]
-                  else result["semeval"]["chosen_threshold"]))
+    print(summary(result, threshold))
 
 
 if __name__ == "__main__":

@@ -15,7 +15,7 @@ The stats are a plain JSON-able dict (see :meth:`ReportStats.to_dict`)::
     sources                   [[source, kept documents]]
     cluster_sizes             [[documents in the cluster, clusters]]
     story_sizes               [[documents in the story, stories]]
-    largest_stories           [{"story", "documents", "terms", "titles"}], largest first
+    largest_stories           [{"story", "documents", "terms", "titles"}], largest first; terms as words
     similarity                {"edges": [0.0, 0.05, ..., 1.0], "counts": [...]}
     rejects                   [[stage, reason, count]]
     removed_by_rule           [[rule, total, [[line, count], ...]]]
@@ -31,13 +31,13 @@ from collections import Counter, defaultdict
 from collections.abc import Collection, Mapping
 from typing import Any
 
-from corpus.dedup.story import headline_terms
+from corpus.dedup.story import headline_terms, headline_words
 from corpus.document import Document, Reject
 
 SIMILARITY_BINS = 20
 #: Members of a story whose titles and headline terms are kept for the report.
 STORY_MEMBERS_READ = 20
-#: Headline terms shown for each of the largest stories.
+#: Headline terms shown for each of the largest stories (each as its most frequent word).
 STORY_TERMS_SHOWN = 8
 UNKNOWN_SOURCE = "(unknown source)"
 
@@ -62,6 +62,7 @@ class ReportStats:
         self.story_sizes: Counter[str] = Counter()
         self.story_titles: defaultdict[str, list[str]] = defaultdict(list)
         self.story_terms: defaultdict[str, Counter[str]] = defaultdict(Counter)
+        self.story_words: defaultdict[str, defaultdict[str, Counter[str]]] = defaultdict(lambda: defaultdict(Counter))
         self.headline_df: Counter[str] = Counter()
         self.sources: Counter[str] = Counter()
         self.removed_by_rule: defaultdict[str, Counter[str]] = defaultdict(Counter)
@@ -83,9 +84,16 @@ class ReportStats:
             if self.story_sizes[doc.story] <= STORY_MEMBERS_READ:
                 self.story_titles[doc.story].append(doc.title or _short(doc.text, 90))
                 self.story_terms[doc.story].update(terms)
+                words = self.story_words[doc.story]
+                for term, word in headline_words(doc.text):
+                    words[term][word] += 1
 
     def _largest_stories(self) -> list[dict[str, Any]]:
-        """The largest stories of two documents or more: their headline terms (shared, rare first) and titles."""
+        """The largest stories of two documents or more: their headline terms (shared, rare first) and titles.
+
+        A term is shown as the word its members wrote most often for it (a
+        stem such as "offi" reads as "officers").
+        """
         docs = sum(self.story_sizes.values())
         largest = sorted((item for item in self.story_sizes.items() if item[1] > 1), key=lambda kv: (-kv[1], kv[0]))
         out = []
@@ -93,6 +101,8 @@ class ReportStats:
             terms = self.story_terms[story]
             weight = {t: n * math.log((1 + docs) / self.headline_df[t]) for t, n in terms.items() if n > 1}
             top = sorted(weight, key=lambda t: (-weight[t], t))[:STORY_TERMS_SHOWN]
+            words = self.story_words[story]
+            top = [_top(words[t], 1)[0][0] if words[t] else t for t in top]
             out.append({"story": story, "documents": size, "terms": top, "titles": sorted(self.story_titles[story])[:5]})
         return out
 

@@ -139,6 +139,15 @@ def _chromium(*args: str, user_data: Path) -> subprocess.CompletedProcess[str]:
     )
 
 
+def test_largest_stories_show_words_not_stems() -> None:
+    stats = ReportStats()
+    for doc in small_corpus()[0] + [Document(id="ap-1", text="Officers: the officer is named.", story="story-kaba")]:
+        stats.add_document(doc)
+    (kaba,) = stats.to_dict(accounting={})["largest_stories"]
+    # "offi" was written "officers" twice, "Officers" and "officer" once each: the most frequent word stands for it.
+    assert kaba["story"] == "story-kaba" and kaba["terms"] == ["Met", "officers"]  # rare first
+
+
 @pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (apt-get install chromium) to render the report")
 def test_chromium_shows_the_report_of_a_snapshot(tmp_path: Path) -> None:
     documents, clusters, rejects = small_corpus()
@@ -160,7 +169,7 @@ def test_chromium_shows_the_report_of_a_snapshot(tmp_path: Path) -> None:
     assert "inputs = kept + merged + rejected: 10 = 4 + 4 + 2" in dom
     assert seen.bars["story-sizes"] == 2  # a story of 2 and one of 1
     assert "story-kaba" in dom and "Chris Kaba, 24, was shot by Met officers. · Met officers step back" in dom
-    assert "offi" in dom  # a headline term the two write-ups share
+    assert "<td>Met officers</td>" in dom  # the headline terms the two write-ups share, as words
 
     png = tmp_path / "report.png"
     _chromium(f"--screenshot={png}", "--window-size=1000,1600", url, user_data=tmp_path / "profile")
