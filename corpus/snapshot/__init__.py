@@ -9,6 +9,7 @@ to trust it, extend it and read it back without this package::
     rejects.jsonl.gz         every input dropped, with its stage and reason
     signatures.npy           MinHash signatures, uint32 (n, num_perm), plain .npy
     signature_ids.jsonl.gz   the document id of each signature row, in order
+    signature_counts.npy     the size of each row's shingle set, uint32 (n,): containment estimates need it
     report.html              the human summary (see :mod:`corpus.report`)
     manifest.json            versions, pipeline, inputs, counts, and the sha256,
                              byte size and record count of every file above
