@@ -61,7 +61,7 @@ from pathlib import Path
 from typing import Any
 
 #: Bumped whenever the output for a given (seed, bases) changes, so cached corpora are rebuilt.
-REAL_VERSION = 1
+REAL_VERSION = 2
 
 ROOT = Path(__file__).resolve().parent.parent
 #: The shared data, next to the repository (``../shared``); read in place.
@@ -212,8 +212,36 @@ def make_template(name: str, domain: str, language: str, html: str, article: str
         between=tuple(line for k, line in chrome if first < k < last),
         tail=tuple(line for k, line in chrome if k > last),
         article=article,
-        swappable=_article_blocks(html, article) is not None,
+        swappable=_swap_removes(html, article),
     )
+
+
+def _swap_removes(html: str, article: str) -> bool:
+    """Whether swapping the page's article blocks for other paragraphs leaves none of its article
+    visible (under 10% of its words): only then does a copy's swapped page hold just the copy."""
+    found = _article_blocks(html, article)
+    if found is None:
+        return False
+    root, blocks = found
+    _replace_blocks(blocks, [("p", "Placeholder paragraph of another article entirely.")])
+    import lxml.html
+
+    body = f" {_norm(article)} "
+    left = sum(len(n.split()) for n in map(_norm, visible_lines(lxml.html.tostring(root, encoding="unicode")))
+               if n and f" {n} " in body)
+    return left < 0.1 * len(body.split())
+
+
+def _replace_blocks(blocks: list[Any], new: list[tuple[str, str]]) -> None:
+    """Put elements ``(tag, text)`` where the first block is and remove the blocks (their tails stay)."""
+    import lxml.html
+
+    for tag, text in new:
+        el = lxml.html.Element(tag)
+        el.text = text
+        blocks[0].addprevious(el)
+    for el in blocks:
+        el.drop_tree()
 
 
 def _article_blocks(html: str, article: str) -> tuple[Any, list[Any]] | None:
@@ -493,23 +521,17 @@ def page_text(copy: Copy, rng: random.Random) -> str:
 
 
 def page_html(copy: Copy) -> str | None:
-    """The site's real page with its article paragraphs swapped for the copy's; None if not feasible."""
+    """The site's real page with its article paragraphs swapped for the copy's (the page itself for
+    its own unedited article); None where the swap is not feasible."""
     import lxml.html
 
-    if copy.role == "original":
+    if copy.role == "original" and copy.site.name == copy.base.page:
         return copy.site.html
-    found = _article_blocks(copy.site.html, copy.site.article)
+    found = _article_blocks(copy.site.html, copy.site.article) if copy.site.swappable else None
     if found is None:
         return None
     root, blocks = found
-    first = blocks[0]
-    new = ([("h2", copy.title)] if copy.title else []) + [("p", p) for p in copy.paragraphs]
-    for tag, text in new:
-        el = lxml.html.Element(tag)
-        el.text = text
-        first.addprevious(el)
-    for el in blocks:
-        el.drop_tree()
+    _replace_blocks(blocks, ([("h2", copy.title)] if copy.title else []) + [("p", p) for p in copy.paragraphs])
     return lxml.html.tostring(root, encoding="unicode", doctype="<!DOCTYPE html>")
 
 
@@ -610,9 +632,9 @@ def write(out: Path, seed: int = 0, semeval_bases: int = DEFAULT_BASES, data: Pa
                 truth.write(json.dumps({"id": record["id"], "kind": kind, **common, "charset": "utf-8",
                                         "declared": None, "expected": expected}, ensure_ascii=False) + "\n")
                 counts[kind] += 1
-            html = page_html(copy) if (copy.site.swappable or copy.role == "original") else None
+            html = page_html(copy)
             if html is not None:
-                if copy.role == "original":
+                if html is copy.site.html:  # the page itself: its article is its ground truth
                     expected = "\n\n".join(copy.paragraphs)
                 data_bytes, charset, how = encode_page(html, base.language, rng)
                 doc_id = f"d-{n:05d}"

@@ -97,3 +97,11 @@ def test_line_scores_count_chrome_left_and_prose_lost():
 def test_without_the_shared_data_the_benchmark_says_what_is_missing(tmp_path):
     with pytest.raises(real.DataMissing, match="real benchmark skipped.*aeb/ground-truth.json"):
         real.require(tmp_path)
+
+
+def test_the_first_copy_of_an_article_without_a_page_is_swapped_into_its_site():
+    base = real.Base("other", "", ("Ferry services resume after a week of storms on the coast.",), "other", "en",
+                     "semeval")
+    lines = real.visible_lines(real.page_html(real.Copy(base, template(), "", list(base.paragraphs), role="original")))
+    assert "Ferry services resume after a week of storms on the coast." in lines
+    assert not any("Mill Street" in line for line in lines)
