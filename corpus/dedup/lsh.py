@@ -14,9 +14,9 @@ Because of that check, bands and rows are tuned for recall. When not given they
 are derived by ``datasketch.MinHashLSH`` itself with weights
 :data:`LSH_WEIGHTS` = (false positive 0.1, false negative 0.9), for the Jaccard
 of a copy at the threshold that is half as long as the other text
-(:func:`half_length_jaccard`). For the default threshold 0.72 and 128
-permutations that is Jaccard 0.32 and 29 bands x 2 rows: a pair at Jaccard 0.32
-is a candidate with probability 0.95, at 0.5 with 1.00, at 0.2 with 0.69.
+(:func:`half_length_jaccard`). For the default threshold 0.73 and 128
+permutations that is Jaccard 0.32 and 28 bands x 2 rows: a pair at Jaccard 0.32
+is a candidate with probability 0.95, at 0.5 with 1.00, at 0.2 with 0.68.
 Verifying a candidate costs one comparison of two signatures, so the extra
 candidates are cheap.
 """
@@ -38,8 +38,8 @@ LSH_WEIGHTS = (0.1, 0.9)
 def band_params(threshold: float, num_perm: int, bands: int | None = None, rows: int | None = None) -> tuple[int, int]:
     """``(bands, rows)``: as given, one derived from the other, or both derived.
 
-    >>> band_params(0.72, 128)
-    (29, 2)
+    >>> band_params(0.73, 128)
+    (28, 2)
     >>> band_params(0.6, 128, bands=16)
     (16, 8)
     """
