@@ -55,7 +55,7 @@ import json
 import random
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -350,7 +350,7 @@ def _shingle_sets(texts: Sequence[str]) -> list[set[int]]:
     hasher = TokenHasher()
     out = []
     for text in texts:
-        tokens, unspaced = tokenize(text)
+        tokens, _ = tokenize(text)
         out.append(set(hasher.shingle_hashes(tokens, 5).tolist()))
     return out
 

@@ -239,10 +239,11 @@ def snapshot_outcome(truth: list[dict], snapshot: Path) -> tuple[list[Any], dict
     return labels, accounting, kept
 
 
-def bench_real(seed: int, kinds: list[str], tools: list[str], timeout: float, bases: int) -> dict[str, Any]:
+def bench_real(seed: int, kinds: list[str], tools: list[str], timeout: float, bases: int,
+               threshold: float | None = None) -> dict[str, Any]:
     """The benchmark rebuilt from real pages and coverage (:mod:`bench.real`), every kind scored apart:
     kind ``a`` (extractor-left text) dedup-only with every tool, kinds ``b``, ``c``, ``d`` (raw pages)
-    through ``corpus run`` end to end."""
+    through ``corpus run`` end to end. ``threshold`` replaces the default one (to choose it)."""
     from corpus.dedup import DedupConfig
 
     work = WORK / "real"
@@ -257,7 +258,8 @@ def bench_real(seed: int, kinds: list[str], tools: list[str], timeout: float, ba
     truth = real.read_truth(work)
     runs = work / "runs"
     runs.mkdir(exist_ok=True)
-    cfg = DedupConfig()
+    cfg = DedupConfig() if threshold is None else DedupConfig(threshold=threshold)
+    out["threshold"] = cfg.threshold
     shared = ["--ngram", str(cfg.ngram), "--num-perm", str(cfg.num_perm), "--threshold", str(cfg.threshold),
               "--seed", str(cfg.seed), "--workers", str(os.cpu_count() or 1)]
     inputs = {"a": work / "a.jsonl", "b": work / "b.jsonl", "c": work / "c.jsonl", "d": work / "d"}
@@ -339,6 +341,7 @@ def main() -> None:
     p.add_argument("--real-kinds", nargs="+", choices=real.KINDS, default=list(real.KINDS),
                    help="kinds of the real benchmark to run")
     p.add_argument("--real-bases", type=int, default=real.DEFAULT_BASES, help="SemEval bases of the real benchmark")
+    p.add_argument("--real-threshold", type=float, help="dedup threshold of the real part (default: DedupConfig's)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--tools", nargs="+", default=[t[0] for t in TOOLS])
     p.add_argument("--timeout", type=float, default=3600, help="seconds per tool run")
@@ -362,7 +365,8 @@ def main() -> None:
             print(f"[{n}] corpus on Ray: skipped: Ray is not installed (make test-ray installs it)", flush=True)
         results["sizes"][str(n)] = bench_size(n, args.seed, args.tools, args.timeout, e2e, with_ray)
     if args.real:
-        results["real"] = bench_real(args.seed, args.real_kinds, args.tools, args.timeout, args.real_bases)
+        results["real"] = bench_real(args.seed, args.real_kinds, args.tools, args.timeout, args.real_bases,
+                                     args.real_threshold)
     if args.sizes:  # signature speed and extraction go with the generated part
         largest = WORK / f"syn-{max(args.sizes)}"
         sig = run_process([sys.executable, "-m", "bench.sigspeed", "--input", str(largest / "cleaned.jsonl"),
