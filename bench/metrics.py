@@ -157,3 +157,29 @@ def text_scores(pairs: Iterable[tuple[str, str]], n: int = 4) -> dict[str, float
     p = float(np.mean(precisions)) if precisions else 0.0
     r = float(np.mean(recalls)) if recalls else 0.0
     return {"precision": p, "recall": r, "f1": 2 * p * r / (p + r) if p + r else 0.0, "documents": len(recalls)}
+
+
+def _line_keys(text: str) -> list[str]:
+    """The non-empty lines of a text, as lower-cased word tokens (how lines are compared)."""
+    keys = (" ".join(_TOKEN.findall(line.lower())) for line in (text or "").splitlines())
+    return [k for k in keys if k]
+
+
+def line_scores(pairs: Iterable[tuple[str, str]]) -> dict[str, float]:
+    """Cleaning precision and recall per line over ``(expected, produced)`` pairs (micro-averaged).
+
+    A produced line is right when the expected text has it (as a multiset, so a
+    repeated line counts once per occurrence); precision is the share of
+    produced lines that are right (chrome left in costs it), recall the share of
+    expected lines produced (prose removed costs it).
+    """
+    right = produced_n = expected_n = 0
+    for expected, produced in pairs:
+        want, got = Counter(_line_keys(expected)), Counter(_line_keys(produced))
+        right += sum((want & got).values())
+        produced_n += sum(got.values())
+        expected_n += sum(want.values())
+    p = right / produced_n if produced_n else 1.0
+    r = right / expected_n if expected_n else 1.0
+    return {"precision": p, "recall": r, "f1": 2 * p * r / (p + r) if p + r else 0.0,
+            "expected_lines": expected_n, "produced_lines": produced_n}

@@ -108,8 +108,8 @@ def targets(results: dict[str, Any]) -> list[str]:
         verdict = "met" if speedup >= 10 else f"missed by {10 - speedup:.1f}x"
         out.append(f"- Signatures >= 10x datasketch `update_batch` (one core): **{speedup:.1f}x** — {verdict}; "
                    f"identical values: {sig['identical']}.")
-    biggest = max(results["sizes"], key=int)
-    size = results["sizes"][biggest]
+    biggest = max(results["sizes"], key=int) if results["sizes"] else None
+    size = results["sizes"][biggest] if biggest else {"tools": {}}
     tools, corpus = size["tools"], size["tools"].get("corpus", {})
     if corpus.get("ok"):
         f1 = corpus["scores"]["f1"]
@@ -146,6 +146,63 @@ def targets(results: dict[str, Any]) -> list[str]:
     return out
 
 
+#: The real benchmark's targets per kind: (F1, precision) to reach.
+REAL_TARGETS = {"a": (0.985, 0.995), "b": (0.95, None), "c": (0.90, None)}
+REAL_KINDS = {"a": "text as an extractor leaves it (dedup only)", "b": "page text with url (`corpus run`)",
+              "c": "page text, no url or source (`corpus run`)", "d": "HTML pages, some in legacy charsets (`corpus run`)"}
+
+
+def real_section(real: dict[str, Any]) -> list[str]:
+    """The real benchmark: per kind, pair scores, hard negatives, accounting, cleaning; per language."""
+    if "skipped" in real:
+        return ["", "### Real benchmark", "", f"Skipped: {real['skipped']}."]
+    c = real["corpus"]
+    lines = ["", "### Real benchmark (`bench/real.py`)", "",
+             f"{c['bases']:,} real bases ({', '.join(f'{k} {v}' for k, v in c['bases_by_origin'].items())}), "
+             f"{c['templates']} real pages as site templates ({c['swappable_templates']} with a swappable article), "
+             "copies with syndication edits; same-story SemEval pairs and short articles under heavy chrome as "
+             "hard negatives.", "",
+             "| kind | tool | docs | wall s | precision | recall | F1 | target | same-story pairs merged "
+             "| short-article pairs merged | kept | merged | rejected | lost | cleaning P/R per line |",
+             "|---|---|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---|"]
+    for kind, result in real["kinds"].items():
+        for name, r in result["tools"].items():
+            if not r.get("ok"):
+                lines.append(f"| {kind} | {name} | {result['documents']:,} | {r.get('error', 'failed')} |" + " |" * 11)
+                continue
+            s, acc = r["scores"], r.get("accounting", {})
+            f1_target, p_target = REAL_TARGETS.get(kind, (None, None))
+            target = "–"
+            if f1_target is not None:
+                met = s["f1"] >= f1_target and (p_target is None or s["precision"] >= p_target)
+                target = f"F1 >= {f1_target}" + (f", P >= {p_target}" if p_target else "") + (": met" if met else ": missed")
+            clean = r.get("cleaning")
+            lines.append(
+                f"| {kind}: {REAL_KINDS[kind]} | {name} | {result['documents']:,} | {_f(r['wall_s'], 1)} "
+                f"| {_f(s['precision'], 4)} | {_f(s['recall'], 4)} | **{_f(s['f1'], 4)}** | {target} "
+                f"| {s['same_story_merged_pairs']:,} | {s['short_chrome_merged_pairs']:,} | {_n(acc.get('kept'))} "
+                f"| {_n(acc.get('merged'))} | {_n(acc.get('rejected'))} | {acc.get('lost', 0):,} "
+                f"| {_f(clean['precision']) + ' / ' + _f(clean['recall']) if clean else '–'} |")
+    lines += ["", "Per language (corpus; pairs within the language):", "",
+              "| kind | " + " | ".join(sorted({k for kr in real["kinds"].values() for r in kr["tools"].values()
+                                              if r.get("ok") for k in r["scores"]["languages"]})) + " |"]
+    langs = sorted({k for kr in real["kinds"].values() for r in kr["tools"].values() if r.get("ok")
+                    for k in r["scores"]["languages"]})
+    lines.append("|---|" + "---:|" * len(langs))
+    for kind, result in real["kinds"].items():
+        r = result["tools"].get("corpus", {})
+        if r.get("ok"):
+            by = r["scores"]["languages"]
+            cells = [f"{_f(by[k]['f1'], 3)} ({by[k]['documents']})" if k in by and by[k]["true_pairs"] else "–"
+                     for k in langs]
+            lines.append(f"| {kind} | " + " | ".join(cells) + " |")
+    rejected = {k: r["accounting"].get("rejected_by_charset") for k, kr in real["kinds"].items()
+                for n, r in kr["tools"].items() if r.get("ok") and r.get("accounting", {}).get("rejected_by_charset")}
+    for kind, by in rejected.items():
+        lines += ["", f"Kind {kind} rejects by charset/declaration: " + ", ".join(f"{k} {v}" for k, v in by.items()) + "."]
+    return lines
+
+
 def render(results: dict[str, Any]) -> str:
     m = results["machine"]
     v = results["versions"]
@@ -166,6 +223,8 @@ def render(results: dict[str, Any]) -> str:
         "",
         *targets(results),
     ]
+    if "real" in results:
+        lines += real_section(results["real"])
     for n, size in sorted(results["sizes"].items(), key=lambda kv: int(kv[0])):
         c = size["corpus"]
         lines += ["", f"### {int(n):,} documents ({c['clusters']:,} clusters, {c['bytes'] / 1e6:,.0f} MB raw)", ""]
@@ -176,7 +235,8 @@ def render(results: dict[str, Any]) -> str:
                       "| pages | precision | recall | F1 |", "|---|---:|---:|---:|"]
             lines += [f"| {k} | {_f(s['precision'], 4)} | {_f(s['recall'], 4)} | {_f(s['f1'], 4)} |" for k, s in q.items()]
         lines += ["", "<details><summary>Stages</summary>", "", *stage_table(size), "", "</details>"]
-    lines += ["", "### How each stage's cost grows with the corpus", "",
+    if results["sizes"]:
+        lines += ["", "### How each stage's cost grows with the corpus", "",
               "Seconds per stage at each size; growth is k in time ~ documents^k between the two largest "
               "sizes measured (1.00 is linear). Stages under a second are dominated by fixed costs.", "",
               *growth_table(results)]

@@ -26,12 +26,13 @@ import platform
 import subprocess
 import sys
 import time
+from collections import Counter
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
-from bench import generate
-from bench.metrics import false_merges, pair_scores, text_scores, wrong_pairs
+from bench import generate, real
+from bench.metrics import false_merges, line_scores, pair_scores, text_scores, wrong_pairs
 
 ROOT = Path(__file__).resolve().parent.parent
 WORK = ROOT / "bench" / "work"
@@ -93,11 +94,11 @@ def stage_rates(stages: dict[str, float], docs: int, mbytes: float) -> dict[str,
     }
 
 
-def score(truth: list[dict], labels: list[Any]) -> dict[str, Any]:
+def score(truth: list[dict], labels: list[Any], short: list[bool] | None = None) -> dict[str, Any]:
     """Pair scores plus the hard-negative counts the targets name."""
     clusters = [t["cluster"] for t in truth]
     stories = [t["story"] for t in truth]
-    short = [t["kind"] == "short" for t in truth]
+    short = short if short is not None else [t["kind"] == "short" for t in truth]
     scores = pair_scores(clusters, labels)
     scores["same_story_merged_pairs"] = false_merges(clusters, stories, labels)
     scores["short_chrome_merged_pairs"] = wrong_pairs(clusters, labels, short)
@@ -198,6 +199,113 @@ def bench_size(n_docs: int, seed: int, tools: list[str], timeout: float, e2e: bo
     return out
 
 
+def score_real(truth: list[dict], labels: list[Any]) -> dict[str, Any]:
+    """Pair scores of one kind of the real benchmark, overall and per language, and its hard negatives."""
+    scores = score(truth, labels, short=[t["role"] == "short" for t in truth])
+    by_language: dict[str, dict[str, Any]] = {}
+    for lang in sorted({t["language"] for t in truth}):
+        mask = [t["language"] == lang for t in truth]
+        sub = pair_scores([t["cluster"] for t, m in zip(truth, mask) if m], [x for x, m in zip(labels, mask) if m])
+        by_language[lang] = {"documents": sum(mask), **{k: sub[k] for k in ("precision", "recall", "f1", "true_pairs")}}
+    scores["languages"] = by_language
+    return scores
+
+
+def snapshot_outcome(truth: list[dict], snapshot: Path) -> tuple[list[Any], dict[str, Any], dict[str, str]]:
+    """Labels (kept id; a rejected document its own), accounting and kept texts from a published snapshot."""
+    from corpus.snapshot import load_snapshot
+
+    snap = load_snapshot(snapshot)
+    kept = {d.id: d.text for d in snap.documents()}
+    kept_of = {m["id"]: c["kept"] for c in snap.clusters() for m in c["members"]}
+    # A file rejected before it had an id (say, invalid UTF-8) is named by its path: its stem is the id.
+    rejected = {r.id or Path(r.path or "").name.split(".")[0]: r.reason for r in snap.rejects()}
+    labels, lost = [], []
+    for t in truth:
+        doc_id = t["id"]
+        if doc_id in kept_of or doc_id in kept:
+            labels.append(kept_of.get(doc_id, doc_id))
+        else:
+            labels.append(f"rejected:{doc_id}")
+            if doc_id not in rejected:
+                lost.append(doc_id)
+    reasons = Counter(reason.split(";")[0][:80] for reason in rejected.values())
+    accounting = {"documents": len(truth), "kept": len(kept), "merged": sum(1 for i in kept_of if i not in kept),
+                  "rejected": len(rejected), "lost": len(lost), "lost_ids": lost[:10],
+                  "reject_reasons": dict(reasons.most_common(5))}
+    rejected_by = Counter(f"{t.get('charset')}/{t.get('declared')}" for t in truth if t["id"] in rejected)
+    if rejected_by:
+        accounting["rejected_by_charset"] = dict(sorted(rejected_by.items()))
+    return labels, accounting, kept
+
+
+def bench_real(seed: int, kinds: list[str], tools: list[str], timeout: float, bases: int,
+               threshold: float | None = None) -> dict[str, Any]:
+    """The benchmark rebuilt from real pages and coverage (:mod:`bench.real`), every kind scored apart:
+    kind ``a`` (extractor-left text) dedup-only with every tool, kinds ``b``, ``c``, ``d`` (raw pages)
+    through ``corpus run`` end to end. ``threshold`` replaces the default one (to choose it)."""
+    from corpus.dedup import DedupConfig
+
+    work = WORK / "real"
+    t0 = time.perf_counter()
+    try:
+        manifest = real.write(work, seed, bases)
+    except real.DataMissing as missing:
+        print(str(missing), flush=True)
+        return {"skipped": str(missing)}
+    out: dict[str, Any] = {"corpus": {k: v for k, v in manifest.items() if k != "key"},
+                           "generate_s": time.perf_counter() - t0, "kinds": {}}
+    truth = real.read_truth(work)
+    runs = work / "runs"
+    runs.mkdir(exist_ok=True)
+    cfg = DedupConfig() if threshold is None else DedupConfig(threshold=threshold)
+    out["threshold"] = cfg.threshold
+    shared = ["--ngram", str(cfg.ngram), "--num-perm", str(cfg.num_perm), "--threshold", str(cfg.threshold),
+              "--seed", str(cfg.seed), "--workers", str(os.cpu_count() or 1)]
+    inputs = {"a": work / "a.jsonl", "b": work / "b.jsonl", "c": work / "c.jsonl", "d": work / "d"}
+    for kind in kinds:
+        rows = truth.get(kind, [])
+        result: dict[str, Any] = {"documents": len(rows), "tools": {}}
+        if kind == "a":  # dedup only: the text is already what an extractor leaves
+            for name, where, module in TOOLS:
+                if name not in tools:
+                    continue
+                problem = peer_problem(name) if where == "peers" else None
+                if problem:
+                    result["tools"][name] = {"ok": False, "error": problem}
+                    continue
+                python = str(PEERS_PY) if where == "peers" else sys.executable
+                args = ["--input", str(inputs[kind]), *shared] + (["--mode", "dedup"] if name == "corpus" else [])
+                r = run_tool(f"{name}-{kind}", python, module, args, runs, timeout)
+                if r["ok"]:
+                    labels = r.pop("labels")
+                    r["scores"] = score_real(rows, labels)
+                    r["accounting"] = {"documents": len(rows), "labelled": len(labels), "lost": len(rows) - len(labels)}
+                result["tools"][name] = r
+        elif "corpus" in tools:  # raw pages: corpus run, read to snapshot
+            name = f"corpus-e2e-{kind}"
+            r = run_tool(name, sys.executable, "bench.tools.corpus_pipeline",
+                         [*shared, "--mode", "e2e", "--input", str(inputs[kind])], runs, timeout)
+            if r["ok"]:
+                r.pop("labels")
+                labels, r["accounting"], kept = snapshot_outcome(rows, runs / f"{name}.work" / "snapshot")
+                r["scores"] = score_real(rows, labels)
+                r["rejects"] = len(r["rejects"])
+                r["cleaning"] = line_scores((t["expected"], kept[t["id"]]) for t in rows if t["id"] in kept)
+                r["cleaning_aeb"] = text_scores((t["expected"], kept[t["id"]]) for t in rows if t["id"] in kept)
+            result["tools"]["corpus"] = r
+        for name, r in result["tools"].items():
+            if r.get("ok"):
+                s = r["scores"]
+                print(f"[real {kind}] {name}: {r['wall_s']:.1f} s, F1 {s['f1']:.4f} (P {s['precision']:.4f} "
+                      f"R {s['recall']:.4f}), same-story merged {s['same_story_merged_pairs']}, lost "
+                      f"{r['accounting']['lost']}", flush=True)
+            else:
+                print(f"[real {kind}] {name}: {r.get('error')}", flush=True)
+        out["kinds"][kind] = result
+    return out
+
+
 def differing_files(a: Path, b: Path) -> list[str]:
     """The files of two snapshot directories whose bytes differ (or that only one has), as paths in the snapshot."""
     names = sorted({p.relative_to(root).as_posix() for root in (a, b) for p in root.rglob("*") if p.is_file()})
@@ -228,7 +336,12 @@ def versions() -> dict[str, str | None]:
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--sizes", type=int, nargs="+", required=True)
+    p.add_argument("--sizes", type=int, nargs="*", default=[], help="generated corpus sizes (none: skip that part)")
+    p.add_argument("--real", action="store_true", help="also run the benchmark built from real material (bench/real.py)")
+    p.add_argument("--real-kinds", nargs="+", choices=real.KINDS, default=list(real.KINDS),
+                   help="kinds of the real benchmark to run")
+    p.add_argument("--real-bases", type=int, default=real.DEFAULT_BASES, help="SemEval bases of the real benchmark")
+    p.add_argument("--real-threshold", type=float, help="dedup threshold of the real part (default: DedupConfig's)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--tools", nargs="+", default=[t[0] for t in TOOLS])
     p.add_argument("--timeout", type=float, default=3600, help="seconds per tool run")
@@ -251,13 +364,19 @@ def main() -> None:
         if n <= args.ray_max and not with_ray:
             print(f"[{n}] corpus on Ray: skipped: Ray is not installed (make test-ray installs it)", flush=True)
         results["sizes"][str(n)] = bench_size(n, args.seed, args.tools, args.timeout, e2e, with_ray)
-    largest = WORK / f"syn-{max(args.sizes)}"
-    sig = run_process([sys.executable, "-m", "bench.sigspeed", "--input", str(largest / "cleaned.jsonl"),
-                       "--out", str(largest / "runs" / "sigspeed.json")], largest / "runs" / "sigspeed.log", args.timeout)
-    results["signatures"] = json.loads((largest / "runs" / "sigspeed.json").read_text()) if sig["ok"] else sig
-    print(f"signatures: {results['signatures'].get('speedup', 0):.1f}x datasketch update_batch", flush=True)
-    aeb = run_process([sys.executable, "-m", "bench.aeb", "--out", str(WORK / "aeb.json")], WORK / "aeb.log", args.timeout)
-    results["aeb"] = json.loads((WORK / "aeb.json").read_text()) if aeb["ok"] else aeb
+    if args.real:
+        results["real"] = bench_real(args.seed, args.real_kinds, args.tools, args.timeout, args.real_bases,
+                                     args.real_threshold)
+    if args.sizes:  # signature speed and extraction go with the generated part
+        largest = WORK / f"syn-{max(args.sizes)}"
+        sig = run_process([sys.executable, "-m", "bench.sigspeed", "--input", str(largest / "cleaned.jsonl"),
+                           "--out", str(largest / "runs" / "sigspeed.json")], largest / "runs" / "sigspeed.log",
+                          args.timeout)
+        results["signatures"] = json.loads((largest / "runs" / "sigspeed.json").read_text()) if sig["ok"] else sig
+        print(f"signatures: {results['signatures'].get('speedup', 0):.1f}x datasketch update_batch", flush=True)
+        aeb = run_process([sys.executable, "-m", "bench.aeb", "--out", str(WORK / "aeb.json")], WORK / "aeb.log",
+                          args.timeout)
+        results["aeb"] = json.loads((WORK / "aeb.json").read_text()) if aeb["ok"] else aeb
     results["total_s"] = time.perf_counter() - started
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(results, indent=2) + "\n")

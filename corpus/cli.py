@@ -113,7 +113,7 @@ def clean(inputs: tuple[Path, ...], output: Path, rejects: Path | None, fmt: str
 @click.argument("input_file", metavar="IN.jsonl", type=click.Path(path_type=Path))
 @click.option("-o", "--output", required=True, type=click.Path(path_type=Path), help="Kept documents, JSONL.")
 @click.option("--clusters", type=click.Path(path_type=Path), help="One JSON line per cluster of two or more.")
-@click.option("--threshold", type=float, help="Jaccard similarity at which two documents are copies.")
+@click.option("--threshold", type=float, help="Estimated containment of the shorter text at which two documents are copies.")
 @click.option("--ngram", type=int, help="Words per shingle.")
 @click.option("--num-perm", type=int, help="MinHash permutations.")
 @click.option("--keep", type=click.Choice(["longest", "earliest", "source-priority", "first"]),

@@ -299,3 +299,34 @@ def test_config_derives_and_records_bands():
     assert config.to_json()["bands"] * config.to_json()["rows"] <= config.num_perm
     assert DedupConfig(bands=16).band_params() == (16, 8)
     assert DedupConfig(rows=8).band_params() == (16, 8)
+
+
+def _words(start: int, stop: int) -> str:
+    rng = random.Random(7)
+    vocab = [f"{a}{b}" for a in ("ka", "lo", "mi", "ru", "se", "ta", "vo", "ne") for b in ("rin", "dos", "mel", "tav", "pux")]
+    words = [rng.choice(vocab) for _ in range(stop)]
+    return " ".join(words[start:stop])
+
+
+def test_a_copy_cut_to_its_first_half_merges_by_containment():
+    full, half = _words(0, 400), _words(0, 200)
+    result = Deduplicator().run([Document("full", full), Document("half", half)])
+    # Jaccard 0.5 (the former 0.6 default kept both); containment 1, estimated within MinHash error.
+    assert [(m.id, m.kept) for m in result.merged] == [("half", "full")]
+    assert result.merged[0].similarity >= DedupConfig().threshold
+
+
+def test_two_texts_sharing_half_their_words_stay_apart():
+    result = Deduplicator().run([Document("x", _words(0, 400)), Document("y", _words(200, 600))])
+    assert result.merged == []
+
+
+def test_a_base_without_shingle_counts_is_refused_with_what_to_do():
+    from corpus.dedup import BaseIndex, Signatures
+
+    first = Deduplicator().run([Document("old", _words(0, 300))])
+    sig = first.signatures
+    params = {k: v for k, v in sig.params.items() if k != "shingle_counts"}
+    old = BaseIndex(signatures=Signatures(sig.ids, sig.values, params), cluster_of={"old": "old"}, kept={})
+    with pytest.raises(ConfigError, match="no shingle counts.*rebuild it"):
+        Deduplicator().run([Document("new", _words(0, 300))], base=old)

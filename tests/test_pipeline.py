@@ -179,6 +179,19 @@ def test_incremental_run_joins_a_late_copy_to_its_old_cluster(tmp_path, snapshot
     assert all("incremental" in p for p in new_paths)
 
 
+def test_a_base_written_before_shingle_counts_is_refused_with_what_to_do(tmp_path, snapshot):
+    _, base = snapshot
+    old = tmp_path / "old"
+    shutil.copytree(base.path, old)
+    manifest = json.loads((old / "manifest.json").read_text())
+    assert manifest["signatures"].pop("counts") == "signature_counts.npy"
+    del manifest["signatures"]["params"]["shingle_counts"]
+    (old / "signature_counts.npy").unlink()
+    (old / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(ConfigError, match="no shingle counts.*rebuild it"):
+        run_samples(tmp_path / "next", inputs=[str(INCREMENTAL)], base=old)
+
+
 def test_unknown_key_names_the_file_and_key(tmp_path):
     bad = tmp_path / "bad.toml"
     bad.write_text('[dedup]\nthreshhold = 0.5\n', encoding="utf-8")

@@ -38,9 +38,9 @@ from corpus.dedup.clusters import UnionFind
 from corpus.dedup.config import DedupConfig
 from corpus.dedup.exact import exact_key
 from corpus.dedup.keep import Member, choose, corroborated_lengths
-from corpus.dedup.lsh import similar_pairs
+from corpus.dedup.lsh import similar_pairs, similarity
 from corpus.dedup.normalize import tokenize
-from corpus.dedup.shingles import TokenHasher
+from corpus.dedup.shingles import TokenHasher, distinct_counts
 from corpus.dedup.signatures import batch_signatures as sign
 from corpus.dedup.story import assign_stories
 from corpus.document import Copy, Document
@@ -64,11 +64,18 @@ class Merged:
 
 @dataclass
 class Signatures:
-    """MinHash signatures by document id, and what made them (to store in a snapshot)."""
+    """MinHash signatures by document id, and what made them (to store in a snapshot).
+
+    ``counts`` are the sizes of the documents' shingle sets, which turn a
+    Jaccard estimate into a containment estimate (:func:`.lsh.similarity`);
+    ``None`` only in signatures read from a snapshot written before they were
+    stored, which cannot be a base (:func:`base_signatures` says so).
+    """
 
     ids: list[str]
     values: np.ndarray  # (len(ids), num_perm) uint32
     params: dict[str, Any]
+    counts: np.ndarray | None = None  # (len(ids),) uint32
 
 
 @dataclass
@@ -119,7 +126,7 @@ def combined_index(signatures: Signatures, merged: list[Merged], kept: list[Memb
     The texts are not needed, so an engine that keeps them elsewhere can build it.
     """
     sig = signatures
-    ids, values = list(sig.ids), sig.values
+    ids, values, counts = list(sig.ids), sig.values, sig.counts
     cluster_of = {m.id: m.kept for m in merged}
     cluster_of.update({m.id: m.id for m in kept})
     members = {m.id: m for m in kept}
@@ -128,12 +135,13 @@ def combined_index(signatures: Signatures, merged: list[Merged], kept: list[Memb
         old = base
         ids = list(old.signatures.ids) + ids
         values = np.vstack([old.signatures.values, values])
+        counts = np.concatenate([shingle_counts(old.signatures), shingle_counts(sig)])
         for old_id, old_kept in old.cluster_of.items():
             cluster_of[old_id] = cluster_of.get(old_kept, old_kept)
         members = {**{k: m for k, m in old.kept.items() if cluster_of[k] == k}, **members}
         records = {**{r["cluster"]: r for r in old.clusters if cluster_of[r["kept"]] == r["kept"]}, **records}
     return BaseIndex(
-        signatures=Signatures(ids=ids, values=values, params=sig.params),
+        signatures=Signatures(ids=ids, values=values, params=sig.params, counts=counts),
         cluster_of=cluster_of,
         kept=members,
         clusters=[records[k] for k in sorted(records)],
@@ -163,20 +171,24 @@ def document_key(tokens: list[str], unspaced: bool) -> str:
     return exact_key(tokens) + ("/c" if unspaced else "/w")
 
 
-def sign_tokens(token_lists: list[tuple[list[str], bool]], config: DedupConfig, hasher: TokenHasher) -> np.ndarray:
-    """MinHash signatures ``(len(token_lists), num_perm)`` of tokenized texts (tokens, unspaced flag).
+def sign_tokens(token_lists: list[tuple[list[str], bool]], config: DedupConfig,
+                hasher: TokenHasher) -> tuple[np.ndarray, np.ndarray]:
+    """MinHash signatures ``(len(token_lists), num_perm)`` of tokenized texts (tokens, unspaced flag),
+    and the size of each text's shingle set (``uint32``).
 
     A row depends on its own tokens only, so any batching gives the same rows.
     """
     cfg = config
     out = np.empty((len(token_lists), cfg.num_perm), dtype=np.uint32)
+    sizes = np.empty(len(token_lists), dtype=np.uint32)
     # Word and character shingles differ in n: one pass over each kind.
     for unspaced, n in ((False, cfg.ngram), (True, cfg.char_ngram)):
         rows = [k for k, (_, u) in enumerate(token_lists) if u is unspaced]
         if rows:
             values, counts = hasher.batch_shingle_hashes([token_lists[k][0] for k in rows], n)
             out[np.asarray(rows)] = sign(values, counts, cfg.num_perm, cfg.seed)
-    return out
+            sizes[np.asarray(rows)] = distinct_counts(values, counts)
+    return out, sizes
 
 
 @dataclass
@@ -185,13 +197,15 @@ class Node:
 
     ``order`` sorts members: a new document's input position (any increasing
     key will do), or, for a row of the base index, a negative number (its row
-    minus the number of base rows). A base row has no ``doc``. ``tokens`` are
-    the document's ``tokenize`` output when the caller already has them.
+    minus the number of base rows). ``count`` is the size of its shingle set. A
+    base row has no ``doc``. ``tokens`` are the document's ``tokenize`` output
+    when the caller already has them.
     """
 
     order: int
     id: str
     signature: np.ndarray
+    count: int
     doc: Document | None = None
     tokens: tuple[list[str], bool] | None = None
 
@@ -240,7 +254,8 @@ def resolve_cluster(
         kept_node = next(n for n in new if n.id == chosen.id)
 
     def sim(node: Node) -> float:
-        return round(float(np.mean(node.signature == kept_node.signature)), DIGITS)
+        return round(float(similarity(node.signature, np.uint32(node.count), kept_node.signature, kept_node.count)),
+                     DIGITS)
 
     meta = base_meta or {}
     copies: dict[str, Copy] = {}
@@ -290,6 +305,7 @@ class Deduplicator:
         first_of_key: dict[str, int] = {}
         batch: list[tuple[list[str], bool]] = []
         signed: list[np.ndarray] = [np.empty((0, cfg.num_perm), dtype=np.uint32)]
+        sizes: list[np.ndarray] = [np.empty(0, dtype=np.uint32)]
         with _bar(progress, len(docs), "exact+signatures") as bar:
             for i, doc in enumerate(docs):
                 toks, unspaced = tokenize(doc.text)
@@ -299,21 +315,29 @@ class Deduplicator:
                     reps.append(i)
                     batch.append((toks, unspaced))
                     if len(batch) == cfg.batch_size:
-                        signed.append(sign_tokens(batch, cfg, self._hasher))
+                        values, counts = sign_tokens(batch, cfg, self._hasher)
+                        signed.append(values)
+                        sizes.append(counts)
                         batch = []
                 rep_of.append(r)
                 bar.update()
             if batch:
-                signed.append(sign_tokens(batch, cfg, self._hasher))
-        rep_sigs = np.vstack(signed)
-        doc_sigs = rep_sigs[np.asarray(rep_of, dtype=np.int64)] if docs else rep_sigs
+                values, counts = sign_tokens(batch, cfg, self._hasher)
+                signed.append(values)
+                sizes.append(counts)
+        rep_sigs, rep_counts = np.vstack(signed), np.concatenate(sizes)
+        doc_of = np.asarray(rep_of, dtype=np.int64)
+        doc_sigs = rep_sigs[doc_of] if docs else rep_sigs
+        doc_counts = rep_counts[doc_of] if docs else rep_counts
 
         # 3. verified candidate pairs, rows: base first, then representatives.
         m = len(base_ids)
         bands, rows = cfg.band_params()
+        base_counts = shingle_counts(base.signatures) if base is not None else np.empty(0, dtype=np.uint32)
         all_sigs = np.vstack([base_values, rep_sigs])
         with _bar(progress, len(reps), "lsh") as bar:
-            pairs = similar_pairs(all_sigs, m, float(cfg.threshold), bands, rows, cfg.seed, on_query=bar.update)
+            pairs = similar_pairs(all_sigs, np.concatenate([base_counts, rep_counts]), m, float(cfg.threshold),
+                                  bands, rows, cfg.seed, on_query=bar.update)
 
         # 4. clusters over nodes: base rows, then every new document.
         uf = UnionFind(m + len(docs))
@@ -328,6 +352,7 @@ class Deduplicator:
             uf.union(j if j < m else m + reps[j - m], m + reps[i - m])
 
         node_sigs = np.vstack([base_values, doc_sigs])
+        node_counts = np.concatenate([base_counts, doc_counts])
         base_meta = base_metadata(base)
         merged: list[tuple[int, Merged]] = []
         records: list[dict[str, Any]] = []
@@ -335,8 +360,8 @@ class Deduplicator:
         with _bar(progress, len(docs), "clusters") as bar:
             for group in uf.groups():
                 nodes = [
-                    Node(g - m, docs[g - m].id, node_sigs[g], docs[g - m]) if g >= m
-                    else Node(g - m, base_ids[g], node_sigs[g])
+                    Node(g - m, docs[g - m].id, node_sigs[g], int(node_counts[g]), docs[g - m]) if g >= m
+                    else Node(g - m, base_ids[g], node_sigs[g], int(node_counts[g]))
                     for g in group
                 ]
                 resolved = resolve_cluster(nodes, cfg, self._hasher, base, base_meta)
@@ -363,7 +388,7 @@ class Deduplicator:
             kept=kept_docs,
             merged=merged_docs,
             clusters=records,
-            signatures=Signatures(ids=[d.id for d in docs], values=doc_sigs, params=params),
+            signatures=Signatures(ids=[d.id for d in docs], values=doc_sigs, params=params, counts=doc_counts),
             settings=cfg.to_json(),
             base=base,
         )
@@ -376,6 +401,12 @@ def base_signatures(base: BaseIndex | None, config: DedupConfig) -> np.ndarray:
     if base is None:
         return np.empty((0, cfg.num_perm), dtype=np.uint32)
     params = cfg.signature_params()
+    if base.signatures.counts is None or "shingle_counts" not in base.signatures.params:
+        raise ConfigError(
+            "the base index has no shingle counts: it was written by a corpus older than near-duplicates verified "
+            "by containment, and its signatures alone cannot be verified that way; rebuild it (corpus run on its "
+            "inputs) and use the new snapshot as the base"
+        )
     if base.signatures.params != params:
         raise ConfigError(
             f"the base index was signed with {base.signatures.params}, this run signs with {params}; "
@@ -388,6 +419,15 @@ def base_signatures(base: BaseIndex | None, config: DedupConfig) -> np.ndarray:
             f"expected ({len(base.signatures.ids)}, {cfg.num_perm}) uint32"
         )
     return values
+
+
+def shingle_counts(signatures: Signatures) -> np.ndarray:
+    """The shingle-set sizes of ``signatures``, checked to match its rows."""
+    counts = signatures.counts
+    if counts is None or np.shape(counts) != (len(signatures.ids),):
+        raise CorpusError(f"signatures of {len(signatures.ids)} documents come with "
+                          f"{'no' if counts is None else len(counts)} shingle counts; expected one per document")
+    return np.asarray(counts, dtype=np.uint32)
 
 
 def check_ids(ids: list[str], base_ids: list[str]) -> None:

@@ -141,3 +141,18 @@ class TokenHasher:
         values = h[np.arange(int(counts.sum())) + np.repeat(starts - offsets, counts)]
         values[offsets[short]] = short_values
         return values, counts
+
+
+def distinct_counts(values: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """How many distinct shingle hashes each document of a batch has (``batch_shingle_hashes`` output).
+
+    The size of a document's shingle *set*, which estimating containment from
+    a MinHash Jaccard needs (:func:`corpus.dedup.lsh.containment`): a line
+    repeated in a text adds its shingles once. One sort of the batch's
+    ``(document, hash)`` keys.
+    """
+    if not len(counts):
+        return np.zeros(0, dtype=np.uint32)
+    owner = np.repeat(np.arange(len(counts), dtype=np.uint64), counts)
+    keys = np.unique((owner << np.uint64(32)) | values.astype(np.uint64))
+    return np.bincount((keys >> np.uint64(32)).astype(np.int64), minlength=len(counts)).astype(np.uint32)

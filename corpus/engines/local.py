@@ -251,7 +251,8 @@ def base_index(previous: Any) -> BaseIndex:
     for cluster in clusters:
         for member in cluster["members"]:
             cluster_of[member["id"]] = cluster["kept"]
-    return BaseIndex(signatures=Signatures(ids=list(stored.ids), values=stored.values, params=dict(stored.params)),
+    return BaseIndex(signatures=Signatures(ids=list(stored.ids), values=stored.values, params=dict(stored.params),
+                                           counts=stored.counts),
                      cluster_of=cluster_of, kept=kept, clusters=clusters)
 
 

@@ -103,8 +103,10 @@ from corpus.dedup.deduplicator import (
     combined_index,
     document_key,
     resolve_cluster,
+    shingle_counts,
     sign_tokens,
 )
+from corpus.dedup.lsh import similarity
 from corpus.dedup.keep import Member
 from corpus.dedup.normalize import tokenize
 from corpus.dedup.shingles import TokenHasher
@@ -490,19 +492,21 @@ def _sign(batch: Any, pipeline: Pipeline) -> Any:
 
     cfg = pipeline.dedup
     tokens = [tokenize(pickle.loads(b).text) for b in batch.column("blob").to_pylist()]
-    sigs = sign_tokens(tokens, cfg, TokenHasher()) if tokens else np.empty((0, cfg.num_perm), np.uint32)
+    sigs, counts = sign_tokens(tokens, cfg, TokenHasher()) if tokens else (np.empty((0, cfg.num_perm), np.uint32),
+                                                                           np.empty(0, np.uint32))
     return batch.append_column("exact", pa.array([document_key(t, u) for t, u in tokens], pa.string())) \
-                .append_column("sig", pa.array([s.tobytes() for s in sigs], pa.binary()))
+                .append_column("sig", pa.array([s.tobytes() for s in sigs], pa.binary())) \
+                .append_column("count", pa.array(counts, pa.uint32()))
 
 
 def _exact_group(group: Any) -> Any:
     """Documents with one exact key: the first in order represents them."""
     import pyarrow as pa
 
-    rows = sorted(zip(group.column("order").to_pylist(), group.column("sig").to_pylist()))
+    rows = sorted(zip(*(group.column(c).to_pylist() for c in ("order", "sig", "count"))))
     rep = rows[0][0]
-    return _table({"order": (pa.int64(), [o for o, _ in rows]), "rep": (pa.int64(), [rep] * len(rows)),
-                   "sig": (pa.binary(), [s for _, s in rows])})
+    return _table({"order": (pa.int64(), [o for o, _, _ in rows]), "rep": (pa.int64(), [rep] * len(rows)),
+                   "sig": (pa.binary(), [s for _, s, _ in rows]), "count": (pa.uint32(), [c for _, _, c in rows])})
 
 
 def _bands(batch: Any, bands: int, rows: int) -> Any:
@@ -510,21 +514,25 @@ def _bands(batch: Any, bands: int, rows: int) -> Any:
     import pyarrow as pa
 
     orders, sigs = batch.column("order").to_pylist(), batch.column("sig").to_pylist()
+    counts = batch.column("count").to_numpy(zero_copy_only=False)
     buckets = [np.frombuffer(sig, dtype=np.uint32)[b * rows:(b + 1) * rows].tobytes()
                for sig in sigs for b in range(bands)]
     return _table({"band": (pa.int32(), list(range(bands)) * len(orders)), "bucket": (pa.binary(), buckets),
-                   "order": (pa.int64(), np.repeat(orders, bands)), "sig": (pa.binary(), [sig for sig in sigs for _ in range(bands)])})
+                   "order": (pa.int64(), np.repeat(orders, bands)), "sig": (pa.binary(), [sig for sig in sigs for _ in range(bands)]),
+                   "count": (pa.uint32(), np.repeat(counts, bands))})
 
 
 def _verify_bucket(group: Any, threshold: float) -> Any:
-    """Every pair in one LSH bucket whose estimated similarity reaches the threshold (as ``lsh.similar_pairs``)."""
+    """Every pair in one LSH bucket whose similarity reaches the threshold (``lsh.similarity``, as
+    ``lsh.similar_pairs`` verifies)."""
     import pyarrow as pa
 
     orders = np.array(group.column("order").to_pylist(), dtype=np.int64)
     sigs = np.vstack([np.frombuffer(s, dtype=np.uint32) for s in group.column("sig").to_pylist()])
+    counts = group.column("count").to_numpy(zero_copy_only=False)
     pairs = []
     for i in range(1, len(orders)):
-        similar = np.mean(sigs[:i] == sigs[i], axis=1) >= threshold
+        similar = similarity(sigs[:i], counts[:i], sigs[i], int(counts[i])) >= threshold
         if orders[i] < 0:  # two rows of the base were clustered by the run that made it
             similar &= orders[:i] >= 0
         pairs.extend(sorted((int(orders[j]), int(orders[i]))) for j in np.flatnonzero(similar))
@@ -562,8 +570,10 @@ def _resolve(group: Any, pipeline: Pipeline, alone: bool = False, context: Any =
 
     base, base_meta = ray.get(context) if context is not None else (None, None)
     hasher = TokenHasher()
-    nodes = [Node(order, doc_id, np.frombuffer(sig, dtype=np.uint32), pickle.loads(blob) if blob is not None else None)
-             for order, doc_id, blob, sig in zip(*(group.column(c).to_pylist() for c in ("order", "id", "blob", "sig")))]
+    nodes = [Node(order, doc_id, np.frombuffer(sig, dtype=np.uint32), count,
+                  pickle.loads(blob) if blob is not None else None)
+             for order, doc_id, blob, sig, count in zip(*(group.column(c).to_pylist()
+                                                          for c in ("order", "id", "blob", "sig", "count")))]
     kinds, orders, blobs = [], [], []
 
     def add(kind: str, order: int, obj: Document | Merged | dict[str, Any]) -> None:
@@ -594,8 +604,8 @@ def _member_of(batch: Any) -> Any:
     return _table({"order": (pa.int64(), batch.column("order").to_pylist()), "member": (pa.binary(), members)})
 
 
-def _sig_rows(orders: np.ndarray, values: np.ndarray, ids: list[str] | None = None) -> Any:
-    """Rows of base signatures: ``order``, ``sig`` and, with ``ids``, ``id`` and an empty ``blob``."""
+def _sig_rows(orders: np.ndarray, values: np.ndarray, counts: np.ndarray, ids: list[str] | None = None) -> Any:
+    """Rows of base signatures: ``order``, ``sig``, ``count`` and, with ``ids``, ``id`` and an empty ``blob``."""
     import pyarrow as pa
 
     columns: dict[str, tuple[Any, list[Any]]] = {"order": (pa.int64(), orders.tolist())}
@@ -603,6 +613,7 @@ def _sig_rows(orders: np.ndarray, values: np.ndarray, ids: list[str] | None = No
         columns["id"] = (pa.string(), ids)
         columns["blob"] = (pa.binary(), [None] * len(ids))
     columns["sig"] = (pa.binary(), [row.tobytes() for row in values])
+    columns["count"] = (pa.uint32(), counts.tolist())
     return _table(columns)
 
 
@@ -830,23 +841,27 @@ class _Run:
         base_ids = list(base.signatures.ids) if base is not None else []
         m = len(base_ids)
         if docs is None or docs.count() == 0:
-            return _Found(Signatures(ids=[], values=np.empty((0, cfg.num_perm), np.uint32), params=params))
+            return _Found(Signatures(ids=[], values=np.empty((0, cfg.num_perm), np.uint32), params=params,
+                                     counts=np.empty(0, np.uint32)))
         signed = self._map(docs.select_columns(["order", "blob", "id"]), _sign, pipeline=self.pipeline).materialize()
         # Every signature, in order, for the snapshot.
-        keyed = sorted((r["order"], r["id"], r["sig"]) for r in signed.select_columns(["order", "id", "sig"]).iter_rows())
-        signatures = Signatures(ids=[i for _, i, _ in keyed],
-                                values=np.vstack([np.frombuffer(s, dtype=np.uint32) for _, _, s in keyed]),
-                                params=params)
+        keyed = sorted((r["order"], r["id"], r["sig"], r["count"])
+                       for r in signed.select_columns(["order", "id", "sig", "count"]).iter_rows())
+        signatures = Signatures(ids=[i for _, i, _, _ in keyed],
+                                values=np.vstack([np.frombuffer(s, dtype=np.uint32) for _, _, s, _ in keyed]),
+                                params=params, counts=np.array([c for _, _, _, c in keyed], dtype=np.uint32))
         del keyed
         check_ids(signatures.ids, base_ids)
         self._done("signatures", "dedup")
         # Exact duplicates, then LSH over the representatives.
-        exact = self._groups(signed.select_columns(["order", "exact", "sig"]), "exact", _exact_group).materialize()
+        exact = self._groups(signed.select_columns(["order", "exact", "sig", "count"]), "exact",
+                             _exact_group).materialize()
         edges = [(r["rep"], r["order"]) for r in exact.filter(expr=col("order") != col("rep")).select_columns(["order", "rep"]).iter_rows()]
         bands, rows = cfg.band_params()
-        reps = exact.filter(expr=col("order") == col("rep")).select_columns(["order", "sig"])
+        reps = exact.filter(expr=col("order") == col("rep")).select_columns(["order", "sig", "count"])
+        base_counts = shingle_counts(base.signatures) if base is not None else np.empty(0, np.uint32)
         if m:  # base rows: order = row - m, below every new document
-            reps = reps.union(self.ray.data.from_arrow(_sig_rows(np.arange(m) - m, base_values)))
+            reps = reps.union(self.ray.data.from_arrow(_sig_rows(np.arange(m) - m, base_values, base_counts)))
             base_row = {id_: k for k, id_ in enumerate(base_ids)}
             edges += [(base_row[kept] - m, base_row[id_] - m) for id_, kept in base.cluster_of.items()
                       if id_ in base_row and kept in base_row]
@@ -864,14 +879,15 @@ class _Run:
         with_new = np.isin(roots, roots[nodes >= 0])
         nodes, roots = nodes[with_new], roots[with_new]
         table = self.ray.put((nodes, roots))
-        members = signed.select_columns(["order", "id", "blob", "sig"])
+        members = signed.select_columns(["order", "id", "blob", "sig", "count"])
         old = nodes[nodes < 0]
         if len(old):
             members = members.union(self.ray.data.from_arrow(
-                _sig_rows(old, base_values[old + m], ids=[base_ids[k] for k in (old + m).tolist()])))
+                _sig_rows(old, base_values[old + m], base_counts[old + m], ids=[base_ids[k] for k in (old + m).tolist()])))
         rooted = self._map(members, _with_root, table=table).materialize()
         # resolve_cluster reads the base's cluster_of and kept; its signatures stay here.
-        slim = replace(base, signatures=Signatures([], base_values[:0], {}), clusters=[]) if base is not None else None
+        slim = replace(base, signatures=Signatures([], base_values[:0], {}, base_counts[:0]),
+                       clusters=[]) if base is not None else None
         context = self.ray.put((slim, base_metadata(base))) if base is not None else None
         grouped = self._groups(rooted.filter(expr=col("clustered")), "root", _resolve, pipeline=self.pipeline,
                                context=context)

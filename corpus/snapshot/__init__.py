@@ -11,6 +11,7 @@ under ``data/``::
     data/rejects.jsonl.gz         every input dropped, with its stage and reason
     data/signatures.npy           MinHash signatures, uint32 (n, num_perm), plain .npy
     data/signature_ids.jsonl.gz   the document id of each signature row, in order
+    data/signature_counts.npy     the size of each row's shingle set, uint32 (n,): containment estimates need it
     report.html                   the human summary (see :mod:`corpus.report`)
     manifest.json                 versions, pipeline, inputs, counts, and the sha256,
                                   byte size and record count of every file above

@@ -24,6 +24,8 @@ DATA_FORMATS = ("jsonl", "parquet")
 MANIFEST = "manifest.json"
 REPORT = "report.html"
 SIGNATURES_FILE = "signatures.npy"
+#: The size of each signed document's shingle set (uint32, one per signature row).
+SIGNATURE_COUNTS_FILE = "signature_counts.npy"
 
 # Keys the writer computes itself; a caller's manifest may not set them.
 RESERVED_KEYS = (

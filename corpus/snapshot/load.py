@@ -149,7 +149,16 @@ class Snapshot:
                 str(self.path / entry["values"]),
                 f"expected uint32 ({len(ids)}, num_perm), found {values.dtype} {values.shape}",
             )
-        return Signatures(ids=ids, values=values, params=dict(entry["params"]))
+        counts = None
+        if entry.get("counts"):  # absent from snapshots written before counts were stored
+            try:
+                counts = np.load(self.path / entry["counts"], allow_pickle=False)
+            except (OSError, ValueError) as exc:
+                raise InputError(str(self.path / entry["counts"]), f"cannot load shingle counts: {exc}") from exc
+            if counts.dtype != np.uint32 or counts.shape != (len(ids),):
+                raise InputError(str(self.path / entry["counts"]),
+                                 f"expected uint32 ({len(ids)},), found {counts.dtype} {counts.shape}")
+        return Signatures(ids=ids, values=values, params=dict(entry["params"]), counts=counts)
 
 
 def load_snapshot(path: str | os.PathLike[str]) -> Snapshot:

@@ -43,6 +43,7 @@ from corpus.snapshot.format import (
     REPORT,
     RESERVED_KEYS,
     SIGNATURE_PARAMS,
+    SIGNATURE_COUNTS_FILE,
     SIGNATURES_FILE,
     _sha256_file,
 )
@@ -411,6 +412,8 @@ def _check_signatures(signatures: Signatures) -> None:
         raise CorpusError(f"signatures have {values.shape[1]} columns but num_perm is {signatures.params['num_perm']}")
     if len(set(signatures.ids)) != len(signatures.ids):
         raise CorpusError("signature ids are not unique")
+    if signatures.counts is not None and np.shape(signatures.counts) != (len(signatures.ids),):
+        raise CorpusError(f"{len(signatures.counts)} shingle counts for {len(signatures.ids)} signatures")
 
 
 def _write_signatures(
@@ -426,13 +429,21 @@ def _write_signatures(
     entry = values.close()
     entry["records"] = len(signatures.ids)
     files[values.name] = entry
-    return {
+    stored = {
         "values": values.name,
         "ids": ids.name,
         "count": len(signatures.ids),
         "dtype": "<u4",
         "params": dict(signatures.params),
     }
+    if signatures.counts is not None:
+        counts = _OutputFile(tmp, _payload(SIGNATURE_COUNTS_FILE, ""), "signature_counts", None)
+        np.save(counts, np.ascontiguousarray(signatures.counts, dtype="<u4"), allow_pickle=False)
+        entry = counts.close()
+        entry["records"] = len(signatures.ids)
+        files[counts.name] = entry
+        stored["counts"] = counts.name
+    return stored
 
 
 def _learned_lines(learned: LearnedLines | None) -> list[dict[str, Any]]:
