@@ -4,6 +4,7 @@ import json
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from conftest import ROOT, SAMPLES
@@ -179,17 +180,30 @@ def test_incremental_run_joins_a_late_copy_to_its_old_cluster(tmp_path, snapshot
     assert all("incremental" in p for p in new_paths)
 
 
-def test_a_base_written_before_shingle_counts_is_refused_with_what_to_do(tmp_path, snapshot):
+def test_a_base_written_before_shingle_counts_serves_with_estimated_counts(tmp_path, snapshot):
     _, base = snapshot
     old = tmp_path / "old"
     shutil.copytree(base.path, old)
     manifest = json.loads((old / "manifest.json").read_text())
-    assert manifest["signatures"].pop("counts") == "signature_counts.npy"
+    stored = manifest["signatures"].pop("counts")
     del manifest["signatures"]["params"]["shingle_counts"]
-    (old / "signature_counts.npy").unlink()
+    exact = np.load(old / stored)
+    (old / stored).unlink()
+    del manifest["files"][stored]
     (old / "manifest.json").write_text(json.dumps(manifest))
-    with pytest.raises(ConfigError, match="no shingle counts.*rebuild it"):
-        run_samples(tmp_path / "next", inputs=[str(INCREMENTAL)], base=old)
+    with_counts = run_samples(tmp_path / "with", inputs=[str(INCREMENTAL)], base=base.path)
+    estimated = run_samples(tmp_path / "estimated", inputs=[str(INCREMENTAL)], base=old)
+    assert estimated.counts == with_counts.counts and estimated.counts["this_run"]["merged"] > 0
+    assert verify_snapshot(estimated.snapshot) == []
+    carried = load_snapshot(estimated.snapshot).signatures().counts[: len(exact)]
+    assert np.all(np.abs(carried.astype(float) / exact - 1) < 0.35)
+
+
+def test_a_snapshot_written_by_an_older_corpus_serves_as_a_base(tmp_path):
+    older = Path(__file__).parent / "data" / "snapshot-format-1"
+    result = run_samples(tmp_path / "next", inputs=[str(INCREMENTAL)], base=older)
+    assert result.counts["this_run"]["merged"] > 0
+    assert verify_snapshot(result.snapshot) == []
 
 
 def test_unknown_key_names_the_file_and_key(tmp_path):

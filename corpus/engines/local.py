@@ -24,6 +24,7 @@ from corpus.clean import Cleaner
 from corpus.clean.learned import LearnedBoilerplate, LineCounts, learn_boilerplate
 from corpus.dedup import BaseIndex, Deduplicator, Signatures
 from corpus.dedup.keep import Member
+from corpus.dedup.signatures import estimated_set_sizes
 from corpus.document import Copy, Document, Reject
 from corpus.errors import CorpusError
 from corpus.pipeline import Pipeline
@@ -251,8 +252,14 @@ def base_index(previous: Any) -> BaseIndex:
     for cluster in clusters:
         for member in cluster["members"]:
             cluster_of[member["id"]] = cluster["kept"]
-    return BaseIndex(signatures=Signatures(ids=list(stored.ids), values=stored.values, params=dict(stored.params),
-                                           counts=stored.counts),
+    params, counts = dict(stored.params), stored.counts
+    if counts is None and "shingle_counts" not in params:
+        # Written before shingle counts were stored: containment needs set sizes, so
+        # they are estimated from the signatures themselves (about 9% error at 128
+        # permutations); the next snapshot stores them.
+        counts = estimated_set_sizes(stored.values)
+        params["shingle_counts"] = "distinct"
+    return BaseIndex(signatures=Signatures(ids=list(stored.ids), values=stored.values, params=params, counts=counts),
                      cluster_of=cluster_of, kept=kept, clusters=clusters)
 
 
