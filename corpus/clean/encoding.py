@@ -30,8 +30,9 @@ REPAIR = ftfy.TextFixerConfig(uncurl_quotes=False, fix_character_width=False, ex
 # The fixes that ftfy's fix_and_explain runs after unescape_html and fix_encoding, in its order.
 _FIXES = ("fix_c1_controls", "fix_latin_ligatures", "fix_character_width", "uncurl_quotes",
           "fix_line_breaks", "fix_surrogates", "remove_terminal_escapes", "remove_control_chars")
-# The ftfy releases whose fix_and_explain runs the fixes as _fix_and_explain below does.
-_SAME_ROUND = ftfy.__version__.split(".")[:2] in (["6", "2"], ["6", "3"])
+# The ftfy release whose fix_and_explain was read to write _fix_and_explain below (with another,
+# a text that needs repair goes to ftfy's own fix_and_explain).
+_SAME_ROUND = ftfy.__version__.startswith("6.3.")
 
 
 def repair_encoding(text: str, config: ftfy.TextFixerConfig = REPAIR) -> tuple[str, list[str]]:
@@ -85,7 +86,7 @@ def needs_repair(text: str, config: ftfy.TextFixerConfig = REPAIR) -> bool:
 def _fix_and_explain(text: str, config: ftfy.TextFixerConfig) -> tuple[str, list[ftfy.ExplanationStep]]:
     """ftfy's ``fix_and_explain`` (with ``explain``), each fix run only when the text holds something for it.
 
-    The rounds of ftfy 6.2 and 6.3 (``ftfy/__init__.py``), calling ftfy's own
+    The rounds of ftfy 6.3 (``ftfy/__init__.py``), calling ftfy's own
     fixes; a fix skipped here is one that would return the text unchanged,
     and ftfy names only the fixes that changed something.
     """
@@ -101,8 +102,8 @@ def _fix_and_explain(text: str, config: ftfy.TextFixerConfig) -> tuple[str, list
             text, encoding_steps = ftfy.fix_encoding_and_explain(text, config)
             steps.extend(encoding_steps)
         for name in _FIXES:
-            found = triggers.by_fix.get(name)
-            if getattr(config, name) and found is not None and found.search(text):
+            found = triggers.by_fix.get(name)  # None when the configuration leaves the fix out
+            if found is not None and found.search(text):
                 text = _apply(name, text, steps)
         if config.normalization is not None:
             normal = unicodedata.normalize(config.normalization, text)
