@@ -156,7 +156,7 @@ class Screen:
     and is tried on every line, in its place in the order.
     """
 
-    LINE_CACHE = 1 << 16
+    LINE_CACHE = 1 << 14  # lines of at most MAX_RULE_LINE characters: 20 MB at the very most
 
     def __init__(self, rules: tuple[Rule, ...]) -> None:
         inside = [i for i, rule in enumerate(rules) if rule.match == "line" and _combinable(rule)]
@@ -168,17 +168,20 @@ class Screen:
         # line is, the screen says nothing of the rules after it).
         self._from = {i: tuple(rules[j] for j in outside if j < i) + rules[i:] for i in inside}
         self._outside = tuple(rules[j] for j in outside)
-        self.candidates = functools.lru_cache(maxsize=self.LINE_CACHE)(self._candidates)
+        self._remembered = functools.lru_cache(maxsize=self.LINE_CACHE)(self._screened)
 
     @staticmethod
     @functools.lru_cache(maxsize=32)
     def of(rules: tuple[Rule, ...]) -> Screen:
         return Screen(rules)
 
-    def _candidates(self, line: str) -> tuple[Rule, ...]:
+    def candidates(self, line: str) -> tuple[Rule, ...]:
         """The rules that may match ``line`` (stripped), in their order."""
-        if self.pattern is None or len(line) > MAX_RULE_LINE:
+        if self.pattern is None or len(line) > MAX_RULE_LINE:  # no whole-line rule matches a line this long
             return self._outside
+        return self._remembered(line)
+
+    def _screened(self, line: str) -> tuple[Rule, ...]:
         found = self.pattern.fullmatch(line)
         return self._outside if found is None else self._from[int(found.lastgroup.removeprefix("rule"))]
 
