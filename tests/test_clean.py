@@ -139,3 +139,20 @@ def test_a_document_that_is_all_boilerplate_is_rejected_with_its_reason():
     docs = [Document(id="chrome", text="World News\nShare\n|")]
     assert list(Cleaner().run(docs, on_reject=rejects.append)) == []
     assert "every line was boilerplate" in rejects[0].reason
+
+
+def test_white_space_runs_collapse_as_one_pattern_over_every_run_would():
+    # normalize rewrites only the runs that are not already one plain space; the result is the same.
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from corpus.clean.normalize import _SPACE_SET, _SPACES
+
+    every_run = re.compile(f"[{_SPACE_SET}]+")
+
+    @settings(deadline=None, max_examples=300)
+    @given(st.text(st.sampled_from(list("ab\n.\u00ad") + [" ", " ", "\t", "\u00a0", "\u2003", "\u3000", "\u200b"])))
+    def check(text):
+        assert _SPACES.sub(" ", text) == every_run.sub(" ", text)
+
+    check()

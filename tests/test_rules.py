@@ -98,3 +98,58 @@ def test_bad_rules_are_config_errors_naming_the_rule():
         Rule(name="x", pattern="a", where="middle")
     with pytest.raises(ConfigError, match="no rule is named 'nope'"):
         CleanConfig(disabled_rules=frozenset({"nope"}))
+
+
+# --------------------------------------------------------------------------- the line screen
+# strip_boilerplate tries a line rule by rule only where one pattern of all the whole-line rules
+# (the screen) says a rule may match; the removals must be those of trying every rule on every line.
+
+
+def same_both_ways(text: str, rules=BUILTIN_RULES, edge_lines: int = 5) -> list[tuple[str, str]]:
+    screened = strip_boilerplate(text, rules, edge_lines)
+    one_by_one = strip_boilerplate(text, rules, edge_lines, screen=False)
+    assert (screened.text, screened.removed, screened.fields) == (one_by_one.text, one_by_one.removed,
+                                                                   one_by_one.fields)
+    return [(r.rule, r.line) for r in screened.removed]
+
+
+def test_screen_removes_what_the_rules_one_by_one_remove_in_the_rule_examples():
+    lines = [line for rule in BUILTIN_RULES for line in rule.examples + rule.keeps]
+    for edge_lines in (0, 2, 5):
+        same_both_ways("\n".join(lines), edge_lines=edge_lines)
+        same_both_ways("\n\n".join(reversed(lines)), edge_lines=edge_lines)
+
+
+def test_screen_removes_what_the_rules_one_by_one_remove_in_generated_pages():
+    from bench.generate import generate
+    from corpus.clean.normalize import normalize_text
+
+    records, _ = generate(300, seed=5)
+    texts = [r["text"] for r in records if "text" in r]
+    removed = sum(len(same_both_ways(normalize_text(t))) for t in texts)
+    assert removed > 5 * len(texts)  # the generator's chrome is there to be removed
+
+
+def test_screen_keeps_the_order_of_the_rules():
+    # Both rules match "Share"; the first in the list names the removal, with or without the screen.
+    first, second = Rule(name="first", pattern="share"), Rule(name="second", pattern="share|tweet")
+    assert same_both_ways("Share\nTweet\nProse stays here.", (first, second)) == [("first", "Share"), ("second", "Tweet")]
+    assert same_both_ways("Share\nProse stays here.", (second, first)) == [("second", "Share")]
+
+
+def test_a_rule_that_does_not_apply_where_the_line_is_leaves_it_to_the_next():
+    head_only = Rule(name="head-only", pattern="share", where="head")
+    anywhere = Rule(name="anywhere", pattern="share|tweet")
+    text = "\n".join(["Share"] + [f"Paragraph {i} of the report." for i in range(8)] + ["Share"])
+    assert same_both_ways(text, (head_only, anywhere), edge_lines=2) == [("head-only", "Share"), ("anywhere", "Share")]
+
+
+@pytest.mark.parametrize("pattern", [r"(share)\s+\1", r"(?P<word>share)\s+(?P=word)", r"(?s)share.share",
+                                     r"(?x) share \s share", r"(share)?(?(1)\s+share|tweet)"])
+def test_rules_the_screen_cannot_hold_are_still_tried_in_their_place(pattern):
+    from corpus.clean.boilerplate import Screen
+
+    special = Rule(name="special", pattern=pattern)
+    later = Rule(name="later", pattern="share share|share\nshare|tweet")
+    assert special in Screen.of((special, later)).candidates("Tweet")  # outside the screen: always tried
+    assert same_both_ways("Share share\nProse stays here.", (special, later))[0][0] == "special"

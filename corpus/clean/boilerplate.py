@@ -13,6 +13,7 @@ never touch "He urged people to share the appeal on Facebook."
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Mapping
 import dataclasses
@@ -21,6 +22,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from corpus.clean.patterns import refers_to_groups
 from corpus.document import Removal
 from corpus.errors import ConfigError
 from corpus.tomlfile import load_toml
@@ -105,43 +107,120 @@ class Stripped:
     fields: dict[str, str]
 
 
-def strip_boilerplate(text: str, rules: Iterable[Rule] = BUILTIN_RULES, edge_lines: int = 5) -> Stripped:
+def strip_boilerplate(
+    text: str, rules: Iterable[Rule] = BUILTIN_RULES, edge_lines: int = 5, screen: bool = True
+) -> Stripped:
     """Remove the lines (or line prefixes) that ``rules`` match.
 
     ``head`` and ``tail`` rules look at the first and last ``edge_lines``
     non-blank lines. Removing lines can bring new lines into those windows, so
     the pass repeats until nothing changes: that makes cleaning idempotent.
 
+    With ``screen`` (the default), a line is first tested against all the
+    rules at once (:class:`Screen`), and only a line the screen matches is
+    tried rule by rule; ``screen=False`` tries every line rule by rule. The
+    result is the same.
+
     >>> strip_boilerplate("Getting your Trinity Audio player ready...\\n|\\nThe officer was charged.").text
     'The officer was charged.'
     """
     rules = tuple(rules)
+    line_screen = Screen.of(rules) if screen else None
     removed: list[Removal] = []
     fields: dict[str, str] = {}
     lines = text.split("\n")
     while True:
-        kept, changed = _strip_once(lines, rules, edge_lines, removed, fields)
+        kept, changed = _strip_once(lines, rules, line_screen, edge_lines, removed, fields)
         lines = kept
         if not changed:
             break
     return Stripped("\n".join(lines), removed, fields)
 
 
+class Screen:
+    """The rules of a rule set that can match a line, found with one pattern and remembered.
+
+    Most lines are article prose that no rule matches, and trying some fifteen
+    patterns one by one on each line is most of the cost of stripping
+    boilerplate. The screen is the alternation of the whole-line rules'
+    patterns (each with its own case sensitivity and a group naming it), so
+    one match finds the first of them that matches a line; the rules before
+    it cannot match and are not tried, nor any of them on a line it does not
+    match. News repeats lines (a site's chrome on every page, a wire story's
+    paragraphs in every outlet), so the answer for each line is remembered
+    (the last ``LINE_CACHE`` lines).
+
+    A rule whose pattern cannot be put in an alternation unchanged (a named
+    group, which two rules may share; a reference to a group, which depends on
+    group numbers; a flag set for the whole pattern) stays outside the screen
+    and is tried on every line, in its place in the order.
+    """
+
+    LINE_CACHE = 1 << 14  # lines of at most MAX_RULE_LINE characters: 20 MB at the very most
+
+    def __init__(self, rules: tuple[Rule, ...]) -> None:
+        inside = [i for i, rule in enumerate(rules) if rule.match == "line" and _combinable(rule)]
+        alternation = "|".join(f"(?P<rule{i}>{_scoped(rules[i])})" for i in inside)
+        self.pattern = re.compile(alternation) if inside else None
+        outside = [i for i in range(len(rules)) if i not in inside]
+        # What to try when the first rule of the screen that matches is rules[i]: the rules outside
+        # the screen before it, then it and every rule after it (should it not apply where the
+        # line is, the screen says nothing of the rules after it).
+        self._from = {i: tuple(rules[j] for j in outside if j < i) + rules[i:] for i in inside}
+        self._outside = tuple(rules[j] for j in outside)
+        self._remembered = functools.lru_cache(maxsize=self.LINE_CACHE)(self._screened)
+
+    @staticmethod
+    @functools.lru_cache(maxsize=32)
+    def of(rules: tuple[Rule, ...]) -> Screen:
+        return Screen(rules)
+
+    def candidates(self, line: str) -> tuple[Rule, ...]:
+        """The rules that may match ``line`` (stripped), in their order."""
+        if self.pattern is None or len(line) > MAX_RULE_LINE:  # no whole-line rule matches a line this long
+            return self._outside
+        return self._remembered(line)
+
+    def _screened(self, line: str) -> tuple[Rule, ...]:
+        found = self.pattern.fullmatch(line)
+        return self._outside if found is None else self._from[int(found.lastgroup.removeprefix("rule"))]
+
+
+def _scoped(rule: Rule) -> str:
+    return f"(?{'-' if rule.case_sensitive else ''}i:{rule.pattern})"
+
+
+def _combinable(rule: Rule) -> bool:
+    if rule.regex.groupindex or rule.regex.flags & ~(re.IGNORECASE | re.UNICODE) or refers_to_groups(rule.regex):
+        return False
+    try:
+        re.compile(_scoped(rule))
+    except re.error:  # a flag set at the start of the pattern, allowed only there
+        return False
+    return True
+
+
 def _strip_once(
-    lines: list[str], rules: tuple[Rule, ...], edge_lines: int, removed: list[Removal], fields: dict[str, str]
+    lines: list[str],
+    rules: tuple[Rule, ...],
+    screen: Screen | None,
+    edge_lines: int,
+    removed: list[Removal],
+    fields: dict[str, str],
 ) -> tuple[list[str], bool]:
-    content = [i for i, line in enumerate(lines) if line.strip()]
+    stripped_lines = [line.strip() for line in lines]
+    content = [i for i, stripped in enumerate(stripped_lines) if stripped]
     head = set(content[:edge_lines])
     tail = set(content[-edge_lines:]) if edge_lines else set()
     kept: list[str] = []
     changed = False
-    for i, line in enumerate(lines):
-        stripped = line.strip()
+    for i, (line, stripped) in enumerate(zip(lines, stripped_lines)):
         if not stripped:
             kept.append(line)
             continue
-        for rule in rules:
-            if (rule.where == "head" and i not in head) or (rule.where == "tail" and i not in tail):
+        candidates = rules if screen is None else screen.candidates(stripped)
+        for rule in candidates:
+            if rule.where != "anywhere" and i not in (head if rule.where == "head" else tail):
                 continue
             found = rule.find(stripped)
             if found is None or not found.group(0):
@@ -163,6 +242,7 @@ def _strip_once(
 _DATE_FORMATS = ("%Y-%m-%d", "%d %B %Y", "%d %b %Y", "%B %d %Y", "%b %d %Y")
 
 
+@functools.lru_cache(maxsize=4096)  # the same dates recur across a corpus, and strptime is slow
 def parse_date(raw: str) -> str | None:
     """A date as written in news chrome -> ``YYYY-MM-DD``, or None if it is not a real date.
 

@@ -16,7 +16,10 @@ import re
 import unicodedata
 
 # Horizontal white space, including no-break and typographic spaces.
-_SPACES = re.compile(r"[ \t\f\v\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]+")
+_SPACE_SET = " \t\f\v\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000"
+# A run of it to collapse into one plain space: every run but a lone plain space, which needs no
+# change (most runs are that one space between words, and rewriting them all is slow).
+_SPACES = re.compile(f"[{_SPACE_SET[1:]}][{_SPACE_SET}]*| [{_SPACE_SET}]+")
 _BLANK_LINES = re.compile(r"\n\s*\n")
 
 
@@ -29,7 +32,7 @@ def normalize_text(text: str) -> str:
     'Block one,\\nline two.\\n\\nBlock two.'
     """
     text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
-    lines = [_SPACES.sub(" ", line).strip() for line in text.split("\n")]
+    lines = [line.strip() for line in _SPACES.sub(" ", text).split("\n")]  # _SPACES never spans lines
     text = "\n".join(lines).strip("\n")
     if not _BLANK_LINES.search(text):
         return "\n\n".join(line for line in lines if line)
