@@ -91,7 +91,9 @@ def clean(inputs: tuple[Path, ...], output: Path, rejects: Path | None, fmt: str
     owners = IdOwners()
     collector = _RejectCollector(owners)
     cleaner = Cleaner(CleanConfig(favor_precision=favor_precision, strip_boilerplate=not no_boilerplate))
-    documents = read(inputs, format=fmt, strict=strict, on_reject=collector, ids=owners)
+    # The outputs may lie inside an input directory: they are never read as input.
+    not_inputs = [output] + ([rejects] if rejects is not None else [])
+    documents = read(inputs, format=fmt, strict=strict, on_reject=collector, ids=owners, exclude_paths=not_inputs)
     cleaned = cleaner.run(_progress(documents, "clean", progress), on_reject=collector, strict=strict)
     removed = 0
 
@@ -155,11 +157,14 @@ def dedup(input_file: Path, output: Path, clusters: Path | None, threshold: floa
               help="Where the stages run: this process, or Ray (needs the 'ray' extra).")
 @click.option("--address", help="With --engine ray: the cluster to join (e.g. auto, ray://head:10001); "
                                 "by default a local Ray is started.")
+@click.option("--workers", type=click.IntRange(min=1),
+              help="With --engine local: processes that clean documents [default: every core this process may use]. "
+                   "The snapshot is the same for any number.")
 @click.option("--progress/--no-progress", default=True, help="Show progress bars on stderr.")
 @_reports_errors
 def run_command(pipeline_file: Path, inputs: tuple[str, ...], output: str | None, base: Path | None,
-                strict: bool | None, engine: str, address: str | None, progress: bool) -> None:
-    """Run a pipeline and publish its snapshot."""
+                strict: bool | None, engine: str, address: str | None, workers: int | None, progress: bool) -> None:
+    """Run a pipeline and publish its snapshot; print what each stage cost on stderr."""
     from corpus.pipeline import load_pipeline
     from corpus.readers import warn_reject
 
@@ -171,13 +176,19 @@ def run_command(pipeline_file: Path, inputs: tuple[str, ...], output: str | None
             raise click.ClickException(
                 f"--engine ray needs Ray: pip install 'corpus[ray]' (or .venv/bin/pip install -e '.[ray]'); {err}"
             ) from err
+        if workers is not None:
+            raise click.UsageError("--workers goes with --engine local (Ray uses every CPU of its cluster)")
         result = run_on_ray(pipeline, base=base, progress=progress, on_reject=warn_reject, address=address)
     else:
         if address is not None:
             raise click.UsageError("--address goes with --engine ray")
         from corpus.engines.local import run
+        from corpus.engines.workers import usable_cores
 
-        result = run(pipeline, base=base, progress=progress, on_reject=warn_reject)
+        result = run(pipeline, base=base, progress=progress, on_reject=warn_reject,
+                     workers=workers or usable_cores())
+    if result.usage:
+        click.echo(result.usage_summary(), err=True)
     click.echo(result.summary(), err=True)
 
 

@@ -74,7 +74,8 @@ elif point == "mid-publish":
             die()
         rename(src, dst)
     snapshot_publish.os.rename = rename_then_die
-main(sys.argv[1:], prog_name="corpus")
+if __name__ == "__main__":  # the cleaning workers (spawned) import this module again
+    main(sys.argv[1:], prog_name="corpus")
 '''
 
 
@@ -102,7 +103,7 @@ def assert_whole_or_absent(out: Path) -> None:
     visible = [p.name for p in out.parent.iterdir() if not p.name.startswith(".")]
     assert visible in ([], [out.name])
     for name in leftovers(out):
-        assert re.fullmatch(rf"\.{out.name}\.(partial|old)-\d+-[0-9a-f]+", name), name
+        assert re.fullmatch(rf"\.{out.name}\.((partial|old)-\d+-[0-9a-f]+|lock)", name), name
 
 
 @pytest.fixture(scope="module")

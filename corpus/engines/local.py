@@ -12,6 +12,7 @@ reason; the snapshot writer checks that before it publishes anything.
 from __future__ import annotations
 
 import contextlib
+import resource
 import time
 
 from collections import Counter
@@ -20,16 +21,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
-from corpus.clean import Cleaner
 from corpus.clean.learned import LearnedBoilerplate, LineCounts, learn_boilerplate
 from corpus.dedup import BaseIndex, Deduplicator, Signatures
 from corpus.dedup.keep import Member
 from corpus.dedup.signatures import estimated_set_sizes
 from corpus.document import Copy, Document, Reject
+from corpus.engines.workers import Item, clean_in_order
 from corpus.errors import CorpusError
 from corpus.pipeline import Pipeline
 from corpus.readers import IdOwners, input_files, read
 from corpus.snapshot import describe_inputs, load_snapshot, write_snapshot
+from corpus.snapshot.publish import output_lock
 
 T = TypeVar("T")
 
@@ -44,11 +46,21 @@ class RunResult:
     learned: list[dict[str, Any]] = field(default_factory=list)
     #: Wall seconds per stage (never written into the snapshot, which must not depend on them).
     seconds: dict[str, float] = field(default_factory=dict)
+    #: Time and memory per stage, where the engine measures them (the local one does).
+    usage: dict[str, StageUsage] = field(default_factory=dict)
 
     def summary(self) -> str:
         c = self.counts
         return (f"{c['inputs']} inputs: {c['kept']} kept, {c['merged']} merged into {c['clusters']} clusters, "
                 f"{c['rejected']} rejected; {c['learned_lines']} boilerplate lines learned -> {self.snapshot}")
+
+    def usage_summary(self) -> str:
+        """A table of each stage's wall and CPU seconds and peak memory (this process; the largest worker)."""
+        rows = [f"{'stage':<12} {'wall s':>8} {'cpu s':>8} {'peak MB':>8} {'worker MB':>9}"]
+        for stage, u in self.usage.items():
+            rows.append(f"{stage:<12} {u.seconds:>8.1f} {u.cpu_seconds:>8.1f} {u.peak_rss / 2**20:>8.0f} "
+                        f"{u.workers_peak_rss / 2**20:>9.0f}")
+        return "\n".join(rows)
 
 
 class _Rejects:
@@ -75,74 +87,137 @@ def run(
     base: str | Path | None = None,
     progress: bool = False,
     on_reject: Callable[[Reject], None] | None = None,
+    workers: int = 1,
 ) -> RunResult:
     """Run ``pipeline`` and publish its snapshot at ``pipeline.output.path``.
 
     With ``base`` (an earlier snapshot), the new inputs are deduplicated
     against it, its documents, clusters and rejects are carried forward, and
-    its raw inputs are not read again.
+    its raw inputs are not read again. ``workers`` processes clean the
+    documents (see :mod:`corpus.engines.workers`); the snapshot is the same
+    for any number. The output is locked for the whole run (see
+    :func:`~corpus.snapshot.publish.output_lock`), and neither it nor ``base``
+    is read as input, even inside an input directory.
     """
     if not pipeline.input.paths:
         raise CorpusError(f"{pipeline.source or 'pipeline'}: no inputs; list them in [input] paths or pass --input")
+    with output_lock(pipeline.output.path):
+        return _run(pipeline, base, progress, on_reject, workers)
+
+
+def _run(pipeline: Pipeline, base: str | Path | None, progress: bool,
+         on_reject: Callable[[Reject], None] | None, workers: int) -> RunResult:
     previous = load_snapshot(base) if base is not None else None
     owners = IdOwners()
     rejects = _Rejects(on_reject, owners)
     inp = pipeline.input
+    not_inputs = not_input_paths(pipeline, base)
 
-    read_count = 0
+    meter = _StageMeter()
+    with meter("read+clean"):
+        read_rejects: list[Reject] = []
+        documents = read(inp.paths, format=inp.format, strict=inp.strict, on_reject=read_rejects.append,
+                         exclude=inp.exclude, limits=inp.limits, ids=owners, exclude_paths=not_inputs)
+        items = _in_read_order(documents, read_rejects)
+        cleaned: list[Document] = []
+        for item in _bar(clean_in_order(items, pipeline.clean, strict=inp.strict, workers=workers), "clean", progress):
+            if isinstance(item, Reject):
+                rejects(item)
+            else:
+                cleaned.append(item)
+        read_count = len(cleaned) + rejects.by_stage["clean"]
 
-    def counted(docs: Iterable[Document]) -> Iterator[Document]:
-        nonlocal read_count
-        for doc in docs:
-            read_count += 1
-            yield doc
-
-    clock = _Stopwatch()
-    with clock("read+clean"):
-        documents = read(inp.paths, format=inp.format, strict=inp.strict, on_reject=rejects,
-                         exclude=inp.exclude, limits=inp.limits, ids=owners)
-        cleaner = Cleaner(pipeline.clean)
-        cleaned = list(cleaner.run(_bar(counted(documents), "clean", progress), on_reject=rejects, strict=inp.strict))
-
-    with clock("learn"):
+    with meter("learn"):
         learned = _learn(pipeline, cleaned, previous)
         stripped = []
-        for doc in cleaned:
+        for doc in _bar(cleaned, "strip learned", progress):
             learned.strip(doc)
             if doc.text.strip():
                 stripped.append(doc)
             else:
                 rejects(Reject(stage="learned", reason="no text left after removing learned boilerplate", id=doc.id))
 
-    with clock("dedup"):
+    with meter("dedup"):
         base_idx = base_index(previous) if previous is not None else None
         result = Deduplicator(pipeline.dedup).run(stripped, progress=progress, base=base_idx)
 
-    with clock("write"):
+    with meter("write"):
         old_docs, clusters, all_rejects, signatures = carry_forward(previous, result.to_base(), rejects.items)
         kept = old_docs + result.kept
         this_run = RunCounts(read=read_count, read_rejects=rejects.by_stage["read"], cleaned=len(cleaned),
                              kept=len(result.kept), merged=len(result.merged), rejected=len(rejects.items))
-        done = publish(pipeline, kept, clusters, all_rejects, signatures=signatures, learned=learned.report(),
-                       this_run=this_run, inputs=describe_inputs(str(p) for p in input_files(inp.paths, inp.exclude)),
+        files = input_files(inp.paths, inp.exclude, exclude_paths=not_inputs)
+        done = publish(pipeline, _bar(kept, "write", progress), clusters, all_rejects, signatures=signatures,
+                       learned=learned.report(), this_run=this_run, inputs=describe_inputs(str(p) for p in files),
                        previous=previous, base=base, new_rejects=rejects.items, kept_count=len(kept))
-    done.seconds = clock.seconds
+    done.seconds = {stage: usage.seconds for stage, usage in meter.usage.items()}
+    done.usage = meter.usage
     return done
 
 
-class _Stopwatch:
-    """Wall seconds per named stage: ``with clock("dedup"): ...``."""
+def not_input_paths(pipeline: Pipeline, base: str | Path | None) -> list[str]:
+    """What a run never reads as input: its own output, and the snapshot it builds on."""
+    return [str(pipeline.output.path)] + ([str(base)] if base is not None else [])
+
+
+def _in_read_order(documents: Iterator[Document], rejects: list[Reject]) -> Iterator[Item]:
+    """The documents read, each reject the reader made put at its place among them, and
+    (strict) the error that stopped the reader last, to be raised once all before it is done."""
+    try:
+        for doc in documents:
+            yield from _drain(rejects)
+            yield doc
+    except CorpusError as err:
+        yield from _drain(rejects)
+        yield err
+        return
+    yield from _drain(rejects)
+
+
+def _drain(items: list[T]) -> list[T]:
+    drained = items[:]
+    items.clear()
+    return drained
+
+
+@dataclass(frozen=True)
+class StageUsage:
+    """What one stage cost: wall and CPU seconds, and the peak memory so far.
+
+    CPU time counts this process and its finished worker processes, so
+    ``cpu_seconds / seconds`` says how many cores the stage kept busy.
+    ``peak_rss`` is this process's highest resident set so far (bytes);
+    ``workers_peak_rss`` that of the largest worker process so far. Never
+    written into the snapshot, whose bytes must not depend on them.
+    """
+
+    seconds: float
+    cpu_seconds: float
+    peak_rss: int
+    workers_peak_rss: int
+
+
+class _StageMeter:
+    """Usage per named stage: ``with meter("dedup"): ...``."""
 
     def __init__(self) -> None:
-        self.seconds: dict[str, float] = {}
+        self.usage: dict[str, StageUsage] = {}
 
     @contextlib.contextmanager
     def __call__(self, stage: str) -> Iterator[None]:
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), _cpu_seconds()
         try:
             yield
         finally:
-            self.seconds[stage] = self.seconds.get(stage, 0.0) + time.perf_counter() - start
+            me, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+            self.usage[stage] = StageUsage(seconds=time.perf_counter() - start, cpu_seconds=_cpu_seconds() - cpu,
+                                           peak_rss=me.ru_maxrss * 1024, workers_peak_rss=children.ru_maxrss * 1024)
+
+
+def _cpu_seconds() -> float:
+    """User and system CPU seconds of this process and of its children that have ended."""
+    return sum(u.ru_utime + u.ru_stime for u in (resource.getrusage(resource.RUSAGE_SELF),
+                                                  resource.getrusage(resource.RUSAGE_CHILDREN)))
 
 
 @dataclass(frozen=True)

@@ -112,11 +112,20 @@ from corpus.dedup.normalize import tokenize
 from corpus.dedup.shingles import TokenHasher
 from corpus.dedup.story import stories_from_counts, term_counts
 from corpus.document import Document, Reject
-from corpus.engines.local import RunCounts, RunResult, base_index, carry_forward, previous_learned, publish
+from corpus.engines.local import (
+    RunCounts,
+    RunResult,
+    base_index,
+    carry_forward,
+    not_input_paths,
+    previous_learned,
+    publish,
+)
 from corpus.errors import CorpusError, InputError
 from corpus.pipeline import Pipeline
 from corpus.readers import IdOwners, read, walk
 from corpus.snapshot import Snapshot, describe_inputs, load_snapshot
+from corpus.snapshot.publish import output_lock
 
 #: An item's index within its file takes the low 32 bits of its order key.
 ITEM_BITS = 32
@@ -143,9 +152,10 @@ def run(
     """
     if not pipeline.input.paths:
         raise CorpusError(f"{pipeline.source or 'pipeline'}: no inputs; list them in [input] paths or pass --input")
-    previous = load_snapshot(base) if base is not None else None
-    with _ray_session(address, progress):
-        return _Run(pipeline, progress, previous, base).execute(on_reject)
+    with output_lock(pipeline.output.path):
+        previous = load_snapshot(base) if base is not None else None
+        with _ray_session(address, progress):
+            return _Run(pipeline, progress, previous, base).execute(on_reject)
 
 
 @contextlib.contextmanager
@@ -700,7 +710,7 @@ class _Run:
             else:
                 walk_rejects.append((order, Reject(stage="read", reason=reason, path=path, line=line, id=doc_id)))
 
-        for path in walk(inp.paths, inp.exclude, walk_reject):
+        for path in walk(inp.paths, inp.exclude, walk_reject, not_input_paths(pipeline, self.base_path)):
             shards.append({"file": len(shards) + len(walk_rejects) + len(errors), "paths": [str(path)]})
 
         self._done("list", "read+clean")

@@ -61,6 +61,7 @@ def read(
     exclude: Iterable[str] = (),
     limits: ReadLimits = ReadLimits(),
     ids: IdOwners | None = None,
+    exclude_paths: Iterable[str | Path] = (),
 ) -> Iterator[Document]:
     """Yield the documents in ``paths`` (files or directories, walked recursively, sorted).
 
@@ -69,6 +70,7 @@ def read(
     names (``"README*"``). Rejected inputs go to ``on_reject`` (default: a
     one-line warning on stderr), or raise with ``strict=True``. ``ids`` decides
     which record owns a repeated id (a new :class:`IdOwners` by default).
+    ``exclude_paths`` are files or directories never read (see :func:`walk`).
     """
     if format is not None and format not in FORMATS:
         raise InputError(str(format), f"unknown format; use one of {', '.join(FORMATS)}")
@@ -83,7 +85,7 @@ def read(
         handle(Reject(stage="read", reason=reason, path=path, line=line, id=doc_id))
 
     # walk() sorts: listing the same inputs in another order gives the same documents.
-    for path in walk(paths, exclude, reject):
+    for path in walk(paths, exclude, reject, exclude_paths):
         fmt, compression = detect_format(path)
         fmt = format or fmt
         name = str(path)

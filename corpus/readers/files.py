@@ -56,27 +56,34 @@ def stem(path: Path) -> str:
     return name
 
 
-def input_files(paths: str | Path | Iterable[str | Path], exclude: Iterable[str] = ()) -> list[Path]:
+def input_files(paths: str | Path | Iterable[str | Path], exclude: Iterable[str] = (),
+                exclude_paths: Iterable[str | Path] = ()) -> list[Path]:
     """The files :func:`~corpus.readers.read` opens for ``paths``, in the order it opens them.
 
     A path it rejects before opening (missing, not a regular file, unreadable)
     is not listed, so every listed file can be described in a manifest.
     """
-    return list(walk(paths, exclude))
+    return list(walk(paths, exclude, exclude_paths=exclude_paths))
 
 
 def walk(paths: str | Path | Iterable[str | Path], exclude: Iterable[str] = (),
-         reject: Callable[..., None] = lambda *args: None) -> Iterator[Path]:
+         reject: Callable[..., None] = lambda *args: None, exclude_paths: Iterable[str | Path] = ()) -> Iterator[Path]:
     """The files :func:`~corpus.readers.read` opens for ``paths``, in its order.
 
     Paths are sorted, directories walked in sorted order and a directory loop
     entered once. A path that cannot be read goes to ``reject(reason, path)``.
+    ``exclude_paths`` (files or directories, such as a run's own output inside
+    an input directory) are skipped wherever they are met; hidden names are
+    skipped anyway (a snapshot's ``.NAME.partial-*``, a lock file).
     """
     paths = [paths] if isinstance(paths, (str, Path)) else sorted(paths, key=str)
     exclude = list(exclude)
-    visited: set[str] = set()
+    skipped = {os.path.realpath(p) for p in exclude_paths}
+    visited: set[str] = set(skipped)
     for root in paths:
         root = Path(root)
+        if skipped and os.path.realpath(root) in skipped:
+            continue
         if not root.exists():
             reject("no such file or directory", str(root))
             continue
@@ -93,6 +100,8 @@ def walk(paths: str | Path | Iterable[str | Path], exclude: Iterable[str] = (),
             subdirs[:] = sorted(d for d in subdirs if not d.startswith("."))
             for name in sorted(files):
                 if name.startswith(".") or any(fnmatch.fnmatch(name, pat) for pat in exclude):
+                    continue
+                if skipped and os.path.realpath(os.path.join(directory, name)) in skipped:
                     continue
                 if _openable(Path(directory) / name, reject):
                     yield Path(directory) / name

@@ -7,19 +7,83 @@ killed midway leaves these hidden directories behind; the next write of the
 same output removes those of processes no longer running, or puts an ``.old``
 one back if nothing was published, so a crash never loses the last good
 snapshot.
+
+Two runs writing the same output at once would sweep each other's partial
+directories; :func:`output_lock` makes the second one stop at its start instead.
 """
 
 from __future__ import annotations
 
+import contextlib
+import datetime
+import fcntl
 import json
 import os
 import re
 import secrets
 import shutil
+import socket
+from collections.abc import Iterator
 from pathlib import Path
 
 from corpus.errors import CorpusError
 from corpus.snapshot.format import FORMAT, MANIFEST
+
+
+@contextlib.contextmanager
+def output_lock(out_dir: str | os.PathLike[str]) -> Iterator[Path]:
+    """Hold ``.NAME.lock`` beside the output ``NAME`` for the block; yield the lock file's path.
+
+    The lock is an ``flock`` on the file, which the kernel releases when its
+    holder exits however it exits (even SIGKILL), so a killed run never leaves
+    a lock that blocks the next: its file stays, unlocked, and the next run
+    takes it. The file names its holder (pid, host, start time) and is removed
+    when the block ends. A second run on the same output raises
+    :class:`CorpusError` naming the first. ``flock`` is advisory: it guards
+    against other ``corpus`` runs, not against other programs.
+    """
+    out = Path(out_dir)
+    lock = out.parent / f".{out.name}.lock"
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        where = exc.filename or out.parent
+        raise CorpusError(f"{out}: cannot write a snapshot here ({exc.strerror or exc}: {where})") from exc
+    fd = _take_lock(out, lock)
+    try:
+        started = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
+        with contextlib.suppress(OSError):  # a full disk: the lock holds all the same, unnamed
+            os.pwrite(fd, f"pid {os.getpid()} on {socket.gethostname()}, started {started}\n".encode(), 0)
+        yield lock
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(lock)  # while still locked: a run that opened it meanwhile sees it is gone, and retries
+        os.close(fd)  # releases the lock
+
+
+def _take_lock(out: Path, lock: Path) -> int:
+    """Open and lock ``lock``, the file at that path now (a holder that ended may have just removed it)."""
+    while True:
+        try:
+            fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as exc:
+            raise CorpusError(f"{out}: cannot write a snapshot here ({exc.strerror or exc}: {lock})") from exc
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.pread(fd, 4096, 0).decode("utf-8", "replace").strip() or "just starting"
+            os.close(fd)
+            raise CorpusError(f"{out}: another corpus run is writing this output ({holder}; lock file {lock}); "
+                              "wait for it to finish, or choose another output") from None
+        try:
+            current = os.stat(lock)
+        except FileNotFoundError:
+            current = None
+        mine = os.fstat(fd)
+        if current is not None and (current.st_dev, current.st_ino) == (mine.st_dev, mine.st_ino):
+            os.ftruncate(fd, 0)  # what a killed holder wrote
+            return fd
+        os.close(fd)
 
 
 def _check_replaceable(out: Path) -> None:
