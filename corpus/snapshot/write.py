@@ -113,11 +113,15 @@ class _OutputFile:
         self.records += 1
 
     def close(self) -> dict[str, Any]:
-        """Finish the stream, fsync, and describe the file for the manifest."""
-        if self._stream is not self._sink:
-            self._stream.close()
-        self._file.flush()
-        os.fsync(self._file.fileno())
+        """Finish the stream, fsync, and describe the file for the manifest (abandoned if that fails)."""
+        try:
+            if self._stream is not self._sink:
+                self._stream.close()
+            self._file.flush()
+            os.fsync(self._file.fileno())
+        except BaseException:
+            self.abandon()
+            raise
         self._file.close()
         return {
             "role": self.role,
@@ -128,7 +132,9 @@ class _OutputFile:
         }
 
     def abandon(self) -> None:
-        self._file.close()
+        """Close the file without finishing it; its descriptor is released even on a full disk."""
+        with contextlib.suppress(OSError):
+            self._file.close()
 
 
 def _serialise(obj: Any, to_json: Any, what: str) -> tuple[Any, str]:
@@ -345,11 +351,9 @@ def _write_contents(
         title=_title(manifest),
         created=manifest.get("created"),
     )
-    report = _OutputFile(tmp, REPORT, "report", None)
-    report.write(render_report(report_stats).encode("utf-8"))
-    entry = report.close()
-    del entry["records"], entry["uncompressed_bytes"]
-    files[REPORT] = entry
+    with _records_file(tmp, REPORT, "report", None, files) as report:
+        report.write(render_report(report_stats).encode("utf-8"))
+    del files[REPORT]["records"], files[REPORT]["uncompressed_bytes"]
 
     body["files"] = files
     try:
@@ -419,16 +423,13 @@ def _check_signatures(signatures: Signatures) -> None:
 def _write_signatures(
     tmp: Path, signatures: Signatures, ext: str, compression: str, files: dict[str, dict[str, Any]]
 ) -> dict[str, Any]:
-    ids = _OutputFile(tmp, _payload("signature_ids", ext), "signature_ids", compression)
-    for doc_id in signatures.ids:
-        ids.write_record(_dumps(doc_id))
-    files[ids.name] = ids.close()
-    values = _OutputFile(tmp, _payload(SIGNATURES_FILE, ""), "signatures", None)
-    # Little-endian, C order: the same bytes on every machine.
-    np.save(values, np.ascontiguousarray(signatures.values, dtype="<u4"), allow_pickle=False)
-    entry = values.close()
-    entry["records"] = len(signatures.ids)
-    files[values.name] = entry
+    with _records_file(tmp, _payload("signature_ids", ext), "signature_ids", compression, files) as ids:
+        for doc_id in signatures.ids:
+            ids.write_record(_dumps(doc_id))
+    with _records_file(tmp, _payload(SIGNATURES_FILE, ""), "signatures", None, files) as values:
+        # Little-endian, C order: the same bytes on every machine.
+        np.save(values, np.ascontiguousarray(signatures.values, dtype="<u4"), allow_pickle=False)
+    files[values.name]["records"] = len(signatures.ids)
     stored = {
         "values": values.name,
         "ids": ids.name,
@@ -437,11 +438,9 @@ def _write_signatures(
         "params": dict(signatures.params),
     }
     if signatures.counts is not None:
-        counts = _OutputFile(tmp, _payload(SIGNATURE_COUNTS_FILE, ""), "signature_counts", None)
-        np.save(counts, np.ascontiguousarray(signatures.counts, dtype="<u4"), allow_pickle=False)
-        entry = counts.close()
-        entry["records"] = len(signatures.ids)
-        files[counts.name] = entry
+        with _records_file(tmp, _payload(SIGNATURE_COUNTS_FILE, ""), "signature_counts", None, files) as counts:
+            np.save(counts, np.ascontiguousarray(signatures.counts, dtype="<u4"), allow_pickle=False)
+        files[counts.name]["records"] = len(signatures.ids)
         stored["counts"] = counts.name
     return stored
 
