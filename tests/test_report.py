@@ -88,11 +88,13 @@ def test_report_is_deterministic_self_contained_and_escaped() -> None:
     assert "default-src 'none'" in page
 
 
-def test_learned_lines_table_shows_every_column_given() -> None:
+def test_learned_lines_are_shown_per_source_with_their_counts() -> None:
     page = render_report(stats())
-    learned = page[page.index('id="learned"'):]
-    assert "<th>source</th><th>line</th><th class=n>documents</th>" in learned
-    assert "<td>bbc</td><td class=line>Home | News | UK</td><td class=n>2</td>" in learned
+    review = page[page.index('id="review"'):page.index("</section>", page.index('id="review"'))]
+    anywhere = review[review.index('<h4 data-source="*">'):review.index('<h4 data-source="bbc">')]
+    bbc = review[review.index('<h4 data-source="bbc">'):]
+    assert "<td class=line>Share this article</td><td class=n>3</td>" in anywhere and "Home | News" not in anywhere
+    assert "<td class=line>Home | News | UK</td><td class=n>2</td>" in bbc and "Share this article" not in bbc
 
 
 class _Dom(HTMLParser):
@@ -158,9 +160,9 @@ def test_chromium_shows_the_report_of_a_snapshot(tmp_path: Path) -> None:
     dom = _chromium("--dump-dom", url, user_data=tmp_path / "profile").stdout
     seen = _Dom()
     seen.feed(dom)
-    assert seen.h2 == ["Accounting", "Counts per stage", "Kept documents per source", "Cluster size distribution",
+    assert seen.h2 == ["Accounting", "Review: is the threshold right?", "Counts per stage", "Kept documents per source", "Cluster size distribution",
                        "Stories: write-ups of one event", "Similarity of merged documents to the kept one", "Rejected inputs",
-                       "Top removed lines per rule", "Top removed lines per source", "Learned boilerplate lines"]
+                       "Top removed lines per rule", "Top removed lines per source"]
     assert seen.totals == {"inputs": "10", "kept": "4", "merged": "4", "rejected": "2"}
     assert seen.bars["similarity"] == SIMILARITY_BINS
     assert seen.bars["cluster-sizes"] == 2  # sizes 2 and 3
