@@ -266,7 +266,8 @@ def _column_chart(name: str, labels: list[str], values: list[int], *, x_title: s
                   marker: tuple[float, str] | None = None) -> str:
     """Vertical bars over ordered categories: good for histograms.
 
-    ``marker`` draws a vertical line at a fraction of the x axis, labelled (a threshold).
+    ``marker`` draws a vertical line at a fraction of the x axis, labelled (a threshold); the bars'
+    labels are then their lower edges, written under the edge, so the line sits where its value reads.
     """
     if not values or not any(values):
         return '<p class="empty">Nothing to plot.</p>'
@@ -296,7 +297,7 @@ def _column_chart(name: str, labels: list[str], values: list[int], *, x_title: s
         )
         if i % every == 0:
             parts.append(
-                f'<text x="{round(left + (i + 0.5) * slot, 1)}" y="{top_pad + plot_h + 16}" '
+                f'<text x="{round(left + (i + (0 if marker else 0.5)) * slot, 1)}" y="{top_pad + plot_h + 16}" '
                 f'text-anchor="middle">{_e(label)}</text>'
             )
     if marker is not None:
@@ -426,7 +427,7 @@ def _review(review: Mapping[str, Any] | None, learned: list[Mapping[str, Any]]) 
         ]
         for side, title in (("above", "merged: nearest above the threshold"), ("below", "not merged: nearest below it")):
             pairs = review.get(side, [])
-            parts.append(f'<h3 id="near-{side}">{len(pairs)} pairs {title}</h3>')
+            parts.append(f'<h3 id="near-{side}">{len(pairs)} pair{"" if len(pairs) == 1 else "s"} {title}</h3>')
             parts.append(f'<div data-near="{side}">' + "".join(_pair(p) for p in pairs) + "</div>"
                          if pairs else '<p class="empty">None.</p>')
         parts.append(f'<p class="empty">Texts are their first {TEXT_SHOWN:,} characters; words only in the left one '

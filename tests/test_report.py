@@ -11,6 +11,8 @@ from typing import Any
 
 import pytest
 
+from corpus.dedup import Deduplicator
+from corpus.dedup.review import HISTOGRAM_BINS
 from corpus.document import Document, Reject, Removal
 from corpus.report import SIMILARITY_BINS, ReportStats, render_report
 from corpus.snapshot import write_snapshot
@@ -175,4 +177,47 @@ def test_chromium_shows_the_report_of_a_snapshot(tmp_path: Path) -> None:
 
     png = tmp_path / "report.png"
     _chromium(f"--screenshot={png}", "--window-size=1000,1600", url, user_data=tmp_path / "profile")
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def _between(page: str, start: str, end: str) -> str:
+    at = page.index(start)
+    return page[at:page.index(end, at)]
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (apt-get install chromium) to render the report")
+def test_chromium_shows_the_review_of_near_threshold_pairs(tmp_path: Path) -> None:
+    from test_review import near_copies
+
+    result = Deduplicator().run(near_copies())
+    learned = [{"source": "paper", "line": "Getting your Trinity Audio player ready...", "documents": 2},
+               {"source": "*", "line": "Share this article", "documents": 3}]
+    snap = write_snapshot(tmp_path / "snap", result.kept, result.clusters, [], manifest={"counts": {"inputs": 4}},
+                          learned_lines=learned, review=result.review)
+    url = (snap / "report.html").as_uri()
+    dom = _chromium("--dump-dom", url, user_data=tmp_path / "profile").stdout
+    seen = _Dom()
+    seen.feed(dom)
+    assert seen.h2[:2] == ["Accounting", "Review: is the threshold right?"]
+    # The histogram of every verified candidate, merged or not, with the threshold drawn at 0.73 of its axis.
+    assert seen.bars["candidates"] == HISTOGRAM_BINS
+    chart = _between(dom, '<svg class="chart" data-chart="candidates"', "</svg>")
+    axis = re.search(r'<line class="axis" x1="([\d.]+)" y1="[\d.]+" x2="([\d.]+)"', chart)
+    marker = re.search(r'<line class="marker" data-marker="threshold 0.73" x1="([\d.]+)"', chart)
+    assert axis and marker
+    x0, x1 = float(axis[1]), float(axis[2])
+    assert abs(float(marker[1]) - (x0 + 0.73 * (x1 - x0))) < 0.1
+    assert "4 candidate pairs from LSH were verified by estimated containment: 1 at or above the threshold 0.73 merged, 3 below it not" in dom
+    # The merged pair side by side, the merged copy's text too, its edits marked.
+    above = _between(dom, 'data-near="above"', 'id="near-below"')
+    assert "wire</span> and <span class=\"line\">edited</span>" in above
+    assert "<del>London </del>" in above and "<ins>the capital </ins>" in above
+    below = _between(dom, 'data-near="below"', "<h3>Learned")
+    assert below.count('class="pair"') == 3 and "mixed" in below and "<del>" in below and "<ins>" in below
+    # Learned lines per source, with their counts.
+    learned_part = _between(dom, "<h3>Learned boilerplate lines per source</h3>", "</section>")
+    assert re.search(r'data-source="paper">paper.*Getting your Trinity Audio player ready\.\.\.</td><td class="n">2<', learned_part)
+
+    png = tmp_path / "review.png"
+    _chromium(f"--screenshot={png}", "--window-size=1000,2000", url, user_data=tmp_path / "profile")
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

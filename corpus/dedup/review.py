@@ -39,10 +39,14 @@ TEXT_SHOWN = 1500
 def histogram_bin(similarity: np.ndarray, bins: int = HISTOGRAM_BINS) -> np.ndarray:
     """The histogram bin of each similarity: ``[k / bins, (k + 1) / bins)``, 1.0 in the last.
 
-    >>> histogram_bin(np.array([0.0, 0.729, 0.73, 1.0])).tolist()
-    [0, 36, 36, 49]
+    Found among the edges, not by ``int(s * bins)``, which puts 0.58 (28.999... bins) below its edge.
+
+    >>> histogram_bin(np.array([0.0, 0.58, 0.729, 0.73, 1.0])).tolist()
+    [0, 29, 36, 36, 49]
     """
-    return np.clip((np.asarray(similarity, dtype=np.float64) * bins).astype(np.int64), 0, bins - 1)
+    edges = np.arange(bins + 1) / bins
+    index = np.searchsorted(edges, np.asarray(similarity, dtype=np.float64), side="right") - 1
+    return np.clip(index, 0, bins - 1)
 
 
 def _nearest(a: np.ndarray, b: np.ndarray, sims: np.ndarray, threshold: float, n: int) -> tuple[np.ndarray, ...]:
