@@ -393,7 +393,8 @@ def word_diff(a: str, b: str) -> tuple[str, str]:
     return "".join(out_a), "".join(out_b)
 
 
-def _pair(pair: Mapping[str, Any]) -> str:
+def _pair(pair: Mapping[str, Any], relation: str) -> str:
+    """One near pair side by side; ``relation`` to the threshold (``"≥ 0.73"``) is said, as 4 digits may not."""
     text_a, text_b = pair.get("text_a"), pair.get("text_b")
     if text_a is not None and text_b is not None:
         shown_a, shown_b = word_diff(text_a, text_b)
@@ -402,9 +403,9 @@ def _pair(pair: Mapping[str, Any]) -> str:
         shown_a = _e(text_a) if text_a is not None else missing
         shown_b = _e(text_b) if text_b is not None else missing
     return (
-        f'<div class="pair" data-similarity="{pair["similarity"]}"><header>similarity <b>{pair["similarity"]:.4f}</b>: '
+        f'<div class="pair" data-similarity="{pair["similarity"]}"><header>similarity <b>{pair["similarity"]:.4f}</b> {_e(relation)}: '
         f'<span class="line">{_e(pair["a"])}</span> and <span class="line">{_e(pair["b"])}</span></header>'
-        f'<div class="sides"><div class="text">{shown_a}</div><div class="text">{shown_b}</div></div></div>'
+        f'<div class="sides"><div class="text" dir="auto">{shown_a}</div><div class="text" dir="auto">{shown_b}</div></div></div>'
     )
 
 
@@ -425,10 +426,11 @@ def _review(review: Mapping[str, Any] | None, learned: list[Mapping[str, Any]]) 
                           x_title="estimated containment of the shorter document", y_title="candidate pairs",
                           marker=(threshold, f"threshold {threshold:g}")),
         ]
-        for side, title in (("above", "merged: nearest above the threshold"), ("below", "not merged: nearest below it")):
+        for side, title, relation in (("above", "merged: nearest above the threshold", f"≥ {threshold:g}"),
+                                      ("below", "not merged: nearest below it", f"< {threshold:g}")):
             pairs = review.get(side, [])
             parts.append(f'<h3 id="near-{side}">{len(pairs)} pair{"" if len(pairs) == 1 else "s"} {title}</h3>')
-            parts.append(f'<div data-near="{side}">' + "".join(_pair(p) for p in pairs) + "</div>"
+            parts.append(f'<div data-near="{side}">' + "".join(_pair(p, relation) for p in pairs) + "</div>"
                          if pairs else '<p class="empty">None.</p>')
         parts.append(f'<p class="empty">Texts are their first {TEXT_SHOWN:,} characters; words only in the left one '
                      "are <del>struck</del>, words only in the right one <ins>marked</ins>.</p>")

@@ -210,7 +210,7 @@ def test_chromium_shows_the_review_of_near_threshold_pairs(tmp_path: Path) -> No
     assert "4 candidate pairs from LSH were verified by estimated containment: 1 at or above the threshold 0.73 merged, 3 below it not" in dom
     # The merged pair side by side, the merged copy's text too, its edits marked.
     above = _between(dom, 'data-near="above"', 'id="near-below"')
-    assert "wire</span> and <span class=\"line\">edited</span>" in above
+    assert re.search(r'<b>0\.9\d+</b> ≥ 0\.73: <span class="line">wire</span> and <span class="line">edited</span>', above)
     assert "<del>London </del>" in above and "<ins>the capital </ins>" in above
     below = _between(dom, 'data-near="below"', "<h3>Learned")
     assert below.count('class="pair"') == 3 and "mixed" in below and "<del>" in below and "<ins>" in below
@@ -221,3 +221,16 @@ def test_chromium_shows_the_review_of_near_threshold_pairs(tmp_path: Path) -> No
     png = tmp_path / "review.png"
     _chromium(f"--screenshot={png}", "--window-size=1000,2000", url, user_data=tmp_path / "profile")
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_a_near_pair_text_dedup_had_not_is_taken_from_the_kept_documents() -> None:
+    """A base row (an earlier snapshot's document) has no text in dedup; a kept one passes the report writer."""
+    pair = {"a": "bbc-1", "b": "old-merged", "similarity": 0.7, "text_a": None, "text_b": None}
+    review = {"threshold": 0.73, "edges": [0.0, 0.5, 1.0], "counts": [0, 1], "merged": 0, "above": [], "below": [pair]}
+    collected = ReportStats(review=review)
+    for doc in small_corpus()[0]:
+        collected.add_document(doc)
+    (shown,) = collected.to_dict(accounting={})["review"]["below"]
+    assert shown["text_a"] == "Met officers stepped back from armed duties." and shown["text_b"] is None
+    page = render_report(collected.to_dict(accounting={}))
+    assert "Met officers stepped back from armed duties." in page and "text not in this run" in page

@@ -546,11 +546,11 @@ def _verify_bucket(group: Any, threshold: float, bands: int, rows: int) -> Any:
         first = candidate & (np.argmax(agree, axis=1) == band)
         review.add(orders[:i][first], np.full(int(first.sum()), orders[i]), sims[first])
         pairs.extend(sorted((int(orders[j]), int(orders[i]))) for j in np.flatnonzero(candidate & (sims >= threshold)))
-    kinds = ["edge"] * len(pairs) + (["review"] if review.counts.any() else [])
-    blobs = [b""] * len(pairs) + ([pickle.dumps(review)] if review.counts.any() else [])
-    return _table({"kind": (pa.string(), kinds), "a": (pa.int64(), [a for a, _ in pairs] + [0] * (len(kinds) - len(pairs))),
-                   "b": (pa.int64(), [b for _, b in pairs] + [0] * (len(kinds) - len(pairs))),
-                   "blob": (pa.binary(), blobs)})
+    out = [("edge", a, b, b"") for a, b in pairs]
+    if review.counts.any():
+        out.append(("review", 0, 0, pickle.dumps(review)))
+    return _table({"kind": (pa.string(), [r[0] for r in out]), "a": (pa.int64(), [r[1] for r in out]),
+                   "b": (pa.int64(), [r[2] for r in out]), "blob": (pa.binary(), [r[3] for r in out])})
 
 
 def _with_root(batch: Any, table: Any) -> Any:
