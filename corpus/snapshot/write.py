@@ -351,7 +351,11 @@ def _write_contents(
         created=manifest.get("created"),
     )
     report = _OutputFile(tmp, REPORT, "report", None)
-    report.write(render_report(report_stats).encode("utf-8"))
+    try:
+        report.write(render_report(report_stats).encode("utf-8"))
+    except BaseException:
+        report.abandon()  # closed, so that a full disk the report did not fit on can be unmounted
+        raise
     entry = report.close()
     del entry["records"], entry["uncompressed_bytes"]
     files[REPORT] = entry
