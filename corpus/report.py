@@ -21,16 +21,28 @@ The stats are a plain JSON-able dict (see :meth:`ReportStats.to_dict`)::
     removed_by_rule           [[rule, total, [[line, count], ...]]]
     removed_by_source         [[source, total, [[line, count], ...]]]
     learned_lines             [{"line", "count"} or the cleaner's {"source", "line", "documents"}]
+    review                    dedup's verified candidates (:meth:`corpus.dedup.review.CandidateReview.to_record`)
+                              or None: {"threshold", "edges", "counts", "merged", "above", "below"}, each near pair
+                              {"a", "b", "similarity", "text_a", "text_b"}
+
+The review section is for a curator deciding whether the threshold is right:
+the similarity of every verified candidate pair, merged or not, with the
+threshold drawn; the pairs nearest it on both sides, side by side with their
+word-level differences marked (``<del>`` in the first, ``<ins>`` in the second);
+and each source's learned lines.
 """
 
 from __future__ import annotations
 
+import difflib
 import html
 import math
+import re
 from collections import Counter, defaultdict
 from collections.abc import Collection, Mapping
 from typing import Any
 
+from corpus.dedup.review import TEXT_SHOWN
 from corpus.dedup.story import headline_terms, headline_words
 from corpus.document import Document, Reject
 
@@ -52,10 +64,19 @@ class ReportStats:
     """Numbers for the report, fed one record at a time while a snapshot is written.
 
     ``top_lines`` bounds the removed lines shown per rule and per source,
-    ``top_sources`` the sources shown with their removed lines.
+    ``top_sources`` the sources shown with their removed lines. ``review`` is
+    dedup's candidate record; a near pair's text dedup had none of (a base
+    row) is taken from the kept documents as they pass.
     """
 
-    def __init__(self, *, top_lines: int = 10, top_sources: int = 25, top_stories: int = 10) -> None:
+    def __init__(self, *, top_lines: int = 10, top_sources: int = 25, top_stories: int = 10,
+                 review: Mapping[str, Any] | None = None) -> None:
+        self.review = review
+        self.review_texts: dict[str, str | None] = {}
+        for pair in (review or {}).get("above", []) + (review or {}).get("below", []):
+            for side in ("a", "b"):
+                if pair[f"text_{side}"] is None:
+                    self.review_texts[pair[side]] = None
         self.top_lines = top_lines
         self.top_sources = top_sources
         self.top_stories = top_stories
@@ -74,6 +95,8 @@ class ReportStats:
     def add_document(self, doc: Document) -> None:
         source = doc.source or UNKNOWN_SOURCE
         self.sources[source] += 1
+        if doc.id in self.review_texts:
+            self.review_texts[doc.id] = doc.text[:TEXT_SHOWN]
         for removal in doc.removed:
             self.removed_by_rule[removal.rule][removal.line] += 1
             self.removed_by_source[source][removal.line] += 1
@@ -156,7 +179,23 @@ class ReportStats:
             ],
             "removed_sources_not_shown": max(len(by_source) - self.top_sources, 0),
             "learned_lines": [dict(row) for row in learned_lines or []],
+            "review": self._review(),
         }
+
+    def _review(self) -> dict[str, Any] | None:
+        if self.review is None:
+            return None
+        texts = self.review_texts
+
+        def filled(pair: Mapping[str, Any]) -> dict[str, Any]:
+            out = dict(pair)
+            for side in ("a", "b"):
+                if out[f"text_{side}"] is None:
+                    out[f"text_{side}"] = texts.get(out[side])
+            return out
+
+        return {**self.review, "above": [filled(p) for p in self.review["above"]],
+                "below": [filled(p) for p in self.review["below"]]}
 
 
 # --------------------------------------------------------------------------- rendering
@@ -177,6 +216,13 @@ td.n, th.n { text-align: right; font-variant-numeric: tabular-nums; }
 svg.chart { display: block; margin: .5rem 0 1rem; }
 svg.chart .bar { fill: #3b6ea8; } svg.chart text { font: 12px system-ui, sans-serif; fill: #333; }
 svg.chart .axis { stroke: #888; stroke-width: 1; }
+svg.chart line.marker { stroke: #c62828; stroke-width: 2; stroke-dasharray: 5 3; } svg.chart text.marker { fill: #c62828; }
+.pair { border: 1px solid #ddd; border-radius: 6px; margin: .8rem 0; padding: .4rem .6rem; }
+.pair header { font-size: .9rem; margin-bottom: .3rem; } .pair header b { font-variant-numeric: tabular-nums; }
+.sides { display: grid; grid-template-columns: 1fr 1fr; gap: .8rem; }
+.sides .text { font-size: .8rem; line-height: 1.35; white-space: pre-wrap; word-break: break-word; max-height: 16rem;
+  overflow-y: auto; background: #fafafa; padding: .3rem .4rem; }
+del { background: #ffd7d5; color: #82071e; } ins { background: #ccf2d4; color: #0b4d1d; text-decoration: none; }
 """
 
 
@@ -216,8 +262,13 @@ def _hbar_chart(name: str, rows: list[tuple[str, int]], *, width: int = 720) -> 
     return "".join(parts)
 
 
-def _column_chart(name: str, labels: list[str], values: list[int], *, x_title: str, y_title: str) -> str:
-    """Vertical bars over ordered categories: good for histograms."""
+def _column_chart(name: str, labels: list[str], values: list[int], *, x_title: str, y_title: str,
+                  marker: tuple[float, str] | None = None) -> str:
+    """Vertical bars over ordered categories: good for histograms.
+
+    ``marker`` draws a vertical line at a fraction of the x axis, labelled (a threshold); the bars'
+    labels are then their lower edges, written under the edge, so the line sits where its value reads.
+    """
     if not values or not any(values):
         return '<p class="empty">Nothing to plot.</p>'
     width, height, left, bottom, top_pad = 720, 240, 56, 44, 14
@@ -246,9 +297,16 @@ def _column_chart(name: str, labels: list[str], values: list[int], *, x_title: s
         )
         if i % every == 0:
             parts.append(
-                f'<text x="{round(left + (i + 0.5) * slot, 1)}" y="{top_pad + plot_h + 16}" '
+                f'<text x="{round(left + (i + (0 if marker else 0.5)) * slot, 1)}" y="{top_pad + plot_h + 16}" '
                 f'text-anchor="middle">{_e(label)}</text>'
             )
+    if marker is not None:
+        at, text = marker
+        x = round(left + plot_w * at, 1)
+        parts.append(
+            f'<line class="marker" data-marker="{_e(text)}" x1="{x}" y1="{top_pad - 4}" x2="{x}" y2="{top_pad + plot_h}"/>'
+            f'<text class="marker" x="{x + 4}" y="{top_pad + 8}">{_e(text)}</text>'
+        )
     parts.append("</svg>")
     return "".join(parts)
 
@@ -265,16 +323,6 @@ def _table(headers: list[str], rows: list[list[Any]], *, numeric: Collection[int
             cells.append(f'<td{f" class={cls}" if cls else ""}>{_n(cell) if i in numeric else _e(cell)}</td>')
         body.append("<tr>" + "".join(cells) + "</tr>")
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
-
-
-def _rows_table(rows: list[Mapping[str, Any]], *, mono: str) -> str:
-    """A table of records: one column per key (first-seen order); all-integer columns align right."""
-    columns: list[str] = []
-    for row in rows:
-        columns.extend(k for k in row if k not in columns)
-    numeric = {i for i, c in enumerate(columns) if all(isinstance(r.get(c), int) for r in rows)}
-    cells = [[row.get(c, "") for c in columns] for row in rows]
-    return _table(columns, cells, numeric=numeric, mono={columns.index(mono)} if mono in columns else ())
 
 
 def _flatten(counts: Mapping[str, Any], prefix: str = "") -> list[tuple[str, Any]]:
@@ -318,6 +366,96 @@ def _removed_lines(groups: list[list[Any]], what: str) -> str:
     return _hbar_chart(f"removed-by-{what}", [(g[0], g[1]) for g in groups]) + "".join(parts)
 
 
+_WORD = re.compile(r"\S+\s*|\s+")
+
+
+def word_diff(a: str, b: str) -> tuple[str, str]:
+    """Two texts as HTML with their word-level differences marked: ``<del>`` in ``a``, ``<ins>`` in ``b``.
+
+    Words are compared without the white space after them, which is kept as written.
+
+    >>> word_diff("Officers refused to carry guns.", "Officers declined to carry guns.")
+    ('Officers <del>refused </del>to carry guns.', 'Officers <ins>declined </ins>to carry guns.')
+    """
+    words_a, words_b = _WORD.findall(a), _WORD.findall(b)
+    matcher = difflib.SequenceMatcher(None, [w.strip() for w in words_a], [w.strip() for w in words_b], autojunk=False)
+    out_a, out_b = [], []
+    for op, i1, i2, j1, j2 in matcher.get_opcodes():
+        part_a, part_b = _e("".join(words_a[i1:i2])), _e("".join(words_b[j1:j2]))
+        if op == "equal":
+            out_a.append(part_a)
+            out_b.append(part_b)
+            continue
+        if part_a:
+            out_a.append(f"<del>{part_a}</del>")
+        if part_b:
+            out_b.append(f"<ins>{part_b}</ins>")
+    return "".join(out_a), "".join(out_b)
+
+
+def _pair(pair: Mapping[str, Any], relation: str) -> str:
+    """One near pair side by side; ``relation`` to the threshold (``"≥ 0.73"``) is said, as 4 digits may not."""
+    text_a, text_b = pair.get("text_a"), pair.get("text_b")
+    if text_a is not None and text_b is not None:
+        shown_a, shown_b = word_diff(text_a, text_b)
+    else:
+        missing = '<span class="empty">text not in this run: a document of the base snapshot, since merged</span>'
+        shown_a = _e(text_a) if text_a is not None else missing
+        shown_b = _e(text_b) if text_b is not None else missing
+    return (
+        f'<div class="pair" data-similarity="{pair["similarity"]}"><header>similarity <b>{pair["similarity"]:.4f}</b> {_e(relation)}: '
+        f'<span class="line">{_e(pair["a"])}</span> and <span class="line">{_e(pair["b"])}</span></header>'
+        f'<div class="sides"><div class="text" dir="auto">{shown_a}</div><div class="text" dir="auto">{shown_b}</div></div></div>'
+    )
+
+
+def _review(review: Mapping[str, Any] | None, learned: list[Mapping[str, Any]]) -> str:
+    """The curator's review: all candidates' similarities, the pairs nearest the threshold, learned lines per source."""
+    parts = []
+    if review is None:
+        parts.append('<p class="empty">No dedup candidates were recorded for this snapshot.</p>')
+    else:
+        threshold, edges, counts = review["threshold"], review["edges"], review["counts"]
+        merged = review["merged"]
+        parts += [
+            "<h3>Similarity of every verified candidate pair</h3>",
+            f"<p>{_n(sum(counts))} candidate pairs from LSH were verified by estimated containment: "
+            f"{_n(merged)} at or above the threshold {threshold:g} merged, {_n(sum(counts) - merged)} below it not. "
+            "Copies should sit right of the line, different articles left of it, with a gap between.</p>",
+            _column_chart("candidates", [f"{edges[k]:.2f}" for k in range(len(counts))], list(counts),
+                          x_title="estimated containment of the shorter document", y_title="candidate pairs",
+                          marker=(threshold, f"threshold {threshold:g}")),
+        ]
+        for side, title, relation in (("above", "merged: nearest above the threshold", f"≥ {threshold:g}"),
+                                      ("below", "not merged: nearest below it", f"< {threshold:g}")):
+            pairs = review.get(side, [])
+            parts.append(f'<h3 id="near-{side}">{len(pairs)} pair{"" if len(pairs) == 1 else "s"} {title}</h3>')
+            parts.append(f'<div data-near="{side}">' + "".join(_pair(p, relation) for p in pairs) + "</div>"
+                         if pairs else '<p class="empty">None.</p>')
+        parts.append(f'<p class="empty">Texts are their first {TEXT_SHOWN:,} characters; words only in the left one '
+                     "are <del>struck</del>, words only in the right one <ins>marked</ins>.</p>")
+    parts.append("<h3>Learned boilerplate lines per source</h3>")
+    parts.append(_learned_by_source(learned))
+    return "".join(parts)
+
+
+def _learned_by_source(rows: list[Mapping[str, Any]]) -> str:
+    """Each source's learned lines with the number of documents they were removed from (``*``: any source)."""
+    if not rows:
+        return '<p class="empty">No lines were learned.</p>'
+    by_source: defaultdict[str, list[list[Any]]] = defaultdict(list)
+    for row in rows:
+        count = row.get("documents", row.get("count", ""))
+        by_source[str(row.get("source", "*"))].append([row.get("line", ""), count])
+    parts = []
+    for source in sorted(by_source):
+        lines = sorted(by_source[source], key=lambda r: (-r[1] if isinstance(r[1], int) else 0, str(r[0])))
+        name = "* (any source)" if source == "*" else source
+        parts.append(f'<h4 data-source="{_e(source)}">{_e(name)} <small>({len(lines)} lines)</small></h4>')
+        parts.append(_table(["line", "documents"], lines, numeric={1}, mono={0}))
+    return "".join(parts)
+
+
 def render_report(stats: Mapping[str, Any]) -> str:
     """The report as one self-contained HTML page (see the module docstring for ``stats``)."""
     acc = stats.get("accounting", {})
@@ -339,6 +477,8 @@ def render_report(stats: Mapping[str, Any]) -> str:
         f"<h1>{_e(stats.get('title', 'corpus snapshot'))}</h1>",
         f"<p>Created {_e(created)}.</p>" if created else "",
         _section("accounting", "Accounting", _accounting(acc)),
+        _section("review", "Review: is the threshold right?",
+                 _review(stats.get("review"), stats.get("learned_lines", []))),
         _section(
             "counts",
             "Counts per stage",
@@ -390,7 +530,6 @@ def render_report(stats: Mapping[str, Any]) -> str:
             _removed_lines(stats.get("removed_by_source", []), "source"),
             f'<p class="empty">{_n(hidden)} more sources not shown.</p>' if hidden else "",
         ),
-        _section("learned", "Learned boilerplate lines", _rows_table(stats.get("learned_lines", []), mono="line")),
     ]
     return (
         "<!DOCTYPE html>\n"

@@ -11,6 +11,8 @@ from typing import Any
 
 import pytest
 
+from corpus.dedup import Deduplicator
+from corpus.dedup.review import HISTOGRAM_BINS
 from corpus.document import Document, Reject, Removal
 from corpus.report import SIMILARITY_BINS, ReportStats, render_report
 from corpus.snapshot import write_snapshot
@@ -88,11 +90,13 @@ def test_report_is_deterministic_self_contained_and_escaped() -> None:
     assert "default-src 'none'" in page
 
 
-def test_learned_lines_table_shows_every_column_given() -> None:
+def test_learned_lines_are_shown_per_source_with_their_counts() -> None:
     page = render_report(stats())
-    learned = page[page.index('id="learned"'):]
-    assert "<th>source</th><th>line</th><th class=n>documents</th>" in learned
-    assert "<td>bbc</td><td class=line>Home | News | UK</td><td class=n>2</td>" in learned
+    review = page[page.index('id="review"'):page.index("</section>", page.index('id="review"'))]
+    anywhere = review[review.index('<h4 data-source="*">'):review.index('<h4 data-source="bbc">')]
+    bbc = review[review.index('<h4 data-source="bbc">'):]
+    assert "<td class=line>Share this article</td><td class=n>3</td>" in anywhere and "Home | News" not in anywhere
+    assert "<td class=line>Home | News | UK</td><td class=n>2</td>" in bbc and "Share this article" not in bbc
 
 
 class _Dom(HTMLParser):
@@ -158,9 +162,9 @@ def test_chromium_shows_the_report_of_a_snapshot(tmp_path: Path) -> None:
     dom = _chromium("--dump-dom", url, user_data=tmp_path / "profile").stdout
     seen = _Dom()
     seen.feed(dom)
-    assert seen.h2 == ["Accounting", "Counts per stage", "Kept documents per source", "Cluster size distribution",
+    assert seen.h2 == ["Accounting", "Review: is the threshold right?", "Counts per stage", "Kept documents per source", "Cluster size distribution",
                        "Stories: write-ups of one event", "Similarity of merged documents to the kept one", "Rejected inputs",
-                       "Top removed lines per rule", "Top removed lines per source", "Learned boilerplate lines"]
+                       "Top removed lines per rule", "Top removed lines per source"]
     assert seen.totals == {"inputs": "10", "kept": "4", "merged": "4", "rejected": "2"}
     assert seen.bars["similarity"] == SIMILARITY_BINS
     assert seen.bars["cluster-sizes"] == 2  # sizes 2 and 3
@@ -174,3 +178,59 @@ def test_chromium_shows_the_report_of_a_snapshot(tmp_path: Path) -> None:
     png = tmp_path / "report.png"
     _chromium(f"--screenshot={png}", "--window-size=1000,1600", url, user_data=tmp_path / "profile")
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def _between(page: str, start: str, end: str) -> str:
+    at = page.index(start)
+    return page[at:page.index(end, at)]
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (apt-get install chromium) to render the report")
+def test_chromium_shows_the_review_of_near_threshold_pairs(tmp_path: Path) -> None:
+    from test_review import near_copies
+
+    result = Deduplicator().run(near_copies())
+    learned = [{"source": "paper", "line": "Getting your Trinity Audio player ready...", "documents": 2},
+               {"source": "*", "line": "Share this article", "documents": 3}]
+    snap = write_snapshot(tmp_path / "snap", result.kept, result.clusters, [], manifest={"counts": {"inputs": 4}},
+                          learned_lines=learned, review=result.review)
+    url = (snap / "report.html").as_uri()
+    dom = _chromium("--dump-dom", url, user_data=tmp_path / "profile").stdout
+    seen = _Dom()
+    seen.feed(dom)
+    assert seen.h2[:2] == ["Accounting", "Review: is the threshold right?"]
+    # The histogram of every verified candidate, merged or not, with the threshold drawn at 0.73 of its axis.
+    assert seen.bars["candidates"] == HISTOGRAM_BINS
+    chart = _between(dom, '<svg class="chart" data-chart="candidates"', "</svg>")
+    axis = re.search(r'<line class="axis" x1="([\d.]+)" y1="[\d.]+" x2="([\d.]+)"', chart)
+    marker = re.search(r'<line class="marker" data-marker="threshold 0.73" x1="([\d.]+)"', chart)
+    assert axis and marker
+    x0, x1 = float(axis[1]), float(axis[2])
+    assert abs(float(marker[1]) - (x0 + 0.73 * (x1 - x0))) < 0.1
+    assert "4 candidate pairs from LSH were verified by estimated containment: 1 at or above the threshold 0.73 merged, 3 below it not" in dom
+    # The merged pair side by side, the merged copy's text too, its edits marked.
+    above = _between(dom, 'data-near="above"', 'id="near-below"')
+    assert re.search(r'<b>0\.9\d+</b> ≥ 0\.73: <span class="line">wire</span> and <span class="line">edited</span>', above)
+    assert "<del>London </del>" in above and "<ins>the capital </ins>" in above
+    below = _between(dom, 'data-near="below"', "<h3>Learned")
+    assert below.count('class="pair"') == 3 and "mixed" in below and "<del>" in below and "<ins>" in below
+    # Learned lines per source, with their counts.
+    learned_part = _between(dom, "<h3>Learned boilerplate lines per source</h3>", "</section>")
+    assert re.search(r'data-source="paper">paper.*Getting your Trinity Audio player ready\.\.\.</td><td class="n">2<', learned_part)
+
+    png = tmp_path / "review.png"
+    _chromium(f"--screenshot={png}", "--window-size=1000,2000", url, user_data=tmp_path / "profile")
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_a_near_pair_text_dedup_had_not_is_taken_from_the_kept_documents() -> None:
+    """A base row (an earlier snapshot's document) has no text in dedup; a kept one passes the report writer."""
+    pair = {"a": "bbc-1", "b": "old-merged", "similarity": 0.7, "text_a": None, "text_b": None}
+    review = {"threshold": 0.73, "edges": [0.0, 0.5, 1.0], "counts": [0, 1], "merged": 0, "above": [], "below": [pair]}
+    collected = ReportStats(review=review)
+    for doc in small_corpus()[0]:
+        collected.add_document(doc)
+    (shown,) = collected.to_dict(accounting={})["review"]["below"]
+    assert shown["text_a"] == "Met officers stepped back from armed duties." and shown["text_b"] is None
+    page = render_report(collected.to_dict(accounting={}))
+    assert "Met officers stepped back from armed duties." in page and "text not in this run" in page

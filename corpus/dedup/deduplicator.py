@@ -40,6 +40,7 @@ from corpus.dedup.exact import exact_key
 from corpus.dedup.keep import Member, choose, corroborated_lengths
 from corpus.dedup.lsh import similar_pairs, similarity
 from corpus.dedup.normalize import tokenize
+from corpus.dedup.review import CandidateReview
 from corpus.dedup.shingles import TokenHasher, distinct_counts
 from corpus.dedup.signatures import batch_signatures as sign
 from corpus.dedup.story import assign_stories
@@ -103,7 +104,8 @@ class DedupResult:
     merged into, in input order; ``clusters``: one record per cluster of two or
     more that gained a new document, sorted by cluster id; ``signatures``: of
     every input document, in input order; ``settings``: the configuration with
-    bands and rows resolved and the permutation scheme.
+    bands and rows resolved and the permutation scheme; ``review``: this run's
+    verified candidate pairs for the report (:meth:`.review.CandidateReview.to_record`).
     """
 
     kept: list[Document]
@@ -112,6 +114,7 @@ class DedupResult:
     signatures: Signatures
     settings: dict[str, Any]
     base: BaseIndex | None = None
+    review: dict[str, Any] | None = None
 
     def to_base(self) -> BaseIndex:
         """The base index of the next incremental run: this run plus its own base."""
@@ -335,9 +338,10 @@ class Deduplicator:
         bands, rows = cfg.band_params()
         base_counts = shingle_counts(base.signatures) if base is not None else np.empty(0, dtype=np.uint32)
         all_sigs = np.vstack([base_values, rep_sigs])
+        review = CandidateReview(float(cfg.threshold))
         with _bar(progress, len(reps), "lsh") as bar:
             pairs = similar_pairs(all_sigs, np.concatenate([base_counts, rep_counts]), m, float(cfg.threshold),
-                                  bands, rows, cfg.seed, on_query=bar.update)
+                                  bands, rows, cfg.seed, on_query=bar.update, review=review)
 
         # 4. clusters over nodes: base rows, then every new document.
         uf = UnionFind(m + len(docs))
@@ -391,6 +395,8 @@ class Deduplicator:
             signatures=Signatures(ids=[d.id for d in docs], values=doc_sigs, params=params, counts=doc_counts),
             settings=cfg.to_json(),
             base=base,
+            review=review.to_record(lambda r: base_ids[r] if r < m else docs[reps[r - m]].id,
+                                    lambda r: None if r < m else docs[reps[r - m]].text),
         )
 
 

@@ -29,6 +29,7 @@ from functools import lru_cache
 import numpy as np
 from datasketch import LeanMinHash, MinHashLSH
 
+from corpus.dedup.review import CandidateReview
 from corpus.dedup.signatures import SCHEME
 
 LSH_WEIGHTS = (0.1, 0.9)
@@ -103,6 +104,7 @@ def similar_pairs(
     rows: int,
     seed: int,
     on_query: Callable[[], object] | None = None,
+    review: CandidateReview | None = None,
 ) -> list[tuple[int, int, float]]:
     """Verified similar pairs ``(j, i, similarity)``, ``j < i``, sorted.
 
@@ -112,7 +114,8 @@ def similar_pairs(
     clustered); every later row queries the index of all rows before it, then
     joins the index. So each pair is found once, and the pairs do not depend on
     the order rows were added in. ``on_query`` is called after each query (a
-    progress bar's ``update``).
+    progress bar's ``update``). ``review``, if given, is fed every verified
+    candidate, merged or not.
     """
     num_perm = signatures.shape[1]
     lsh = MinHashLSH(threshold=threshold, num_perm=num_perm, params=(bands, rows))
@@ -130,6 +133,8 @@ def similar_pairs(
         if len(candidates):
             sims = similarity(signatures[candidates], counts[candidates], signatures[i], int(counts[i]))
             pairs.extend((int(j), i, float(s)) for j, s in zip(candidates, sims) if s >= threshold)
+            if review is not None:
+                review.add(candidates, np.full(len(candidates), i), sims)
         lsh.insert(i, m, check_duplication=False)
         if on_query is not None:
             on_query()

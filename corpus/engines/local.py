@@ -149,7 +149,8 @@ def _run(pipeline: Pipeline, base: str | Path | None, progress: bool,
         files = input_files(inp.paths, inp.exclude, exclude_paths=not_inputs)
         done = publish(pipeline, _bar(kept, "write", progress), clusters, all_rejects, signatures=signatures,
                        learned=learned.report(), this_run=this_run, inputs=describe_inputs(str(p) for p in files),
-                       previous=previous, base=base, new_rejects=rejects.items, kept_count=len(kept))
+                       previous=previous, base=base, new_rejects=rejects.items, kept_count=len(kept),
+                       review=result.review)
     done.seconds = {stage: usage.seconds for stage, usage in meter.usage.items()}
     done.usage = meter.usage
     return done
@@ -251,12 +252,14 @@ def publish(
     new_rejects: list[Reject],
     previous: Any = None,
     base: str | Path | None = None,
+    review: dict[str, Any] | None = None,
 ) -> RunResult:
     """Count, describe and write the snapshot: the last stage of every engine.
 
     ``kept`` may be a stream (an engine that holds the documents elsewhere);
     ``kept_count`` is its length, so the counts can be written first.
-    ``rejects`` and ``clusters`` include what a base carried forward.
+    ``rejects`` and ``clusters`` include what a base carried forward;
+    ``review`` is this run's dedup candidates, for the report.
     """
     old_counts = previous.manifest["counts"] if previous is not None else {}
     counts = {
@@ -282,7 +285,7 @@ def publish(
     out = write_snapshot(pipeline.output.path, kept, clusters, rejects, manifest=manifest,
                          signatures=signatures, learned_lines=learned,
                          compression=pipeline.output.compression, shard_bytes=pipeline.output.shard_bytes,
-                         data_format=pipeline.output.format)
+                         data_format=pipeline.output.format, review=review)
     return RunResult(snapshot=out, counts=counts, rejects=new_rejects, learned=learned)
 
 

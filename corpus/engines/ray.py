@@ -107,6 +107,7 @@ from corpus.dedup.deduplicator import (
     sign_tokens,
 )
 from corpus.dedup.lsh import similarity
+from corpus.dedup.review import CandidateReview
 from corpus.dedup.keep import Member
 from corpus.dedup.normalize import tokenize
 from corpus.dedup.shingles import TokenHasher
@@ -532,21 +533,34 @@ def _bands(batch: Any, bands: int, rows: int) -> Any:
                    "count": (pa.uint32(), np.repeat(counts, bands))})
 
 
-def _verify_bucket(group: Any, threshold: float) -> Any:
+def _verify_bucket(group: Any, threshold: float, bands: int, rows: int) -> Any:
     """Every pair in one LSH bucket whose similarity reaches the threshold (``lsh.similarity``, as
-    ``lsh.similar_pairs`` verifies)."""
+    ``lsh.similar_pairs`` verifies): ``edge`` rows; and a ``review`` row, the bucket's
+    :class:`.review.CandidateReview`, for the report.
+
+    A pair shares a bucket in every band its signatures agree on; the review counts it
+    only in the first of them, so each candidate is counted once, as locally.
+    """
     import pyarrow as pa
 
+    band = group.column("band")[0].as_py()
     orders = np.array(group.column("order").to_pylist(), dtype=np.int64)
     sigs = np.vstack([np.frombuffer(s, dtype=np.uint32) for s in group.column("sig").to_pylist()])
     counts = group.column("count").to_numpy(zero_copy_only=False)
     pairs = []
+    review = CandidateReview(threshold)
     for i in range(1, len(orders)):
-        similar = similarity(sigs[:i], counts[:i], sigs[i], int(counts[i])) >= threshold
-        if orders[i] < 0:  # two rows of the base were clustered by the run that made it
-            similar &= orders[:i] >= 0
-        pairs.extend(sorted((int(orders[j]), int(orders[i]))) for j in np.flatnonzero(similar))
-    return _table({"a": (pa.int64(), [a for a, _ in pairs]), "b": (pa.int64(), [b for _, b in pairs])})
+        sims = similarity(sigs[:i], counts[:i], sigs[i], int(counts[i]))
+        candidate = orders[:i] >= 0 if orders[i] < 0 else np.ones(i, dtype=bool)  # two base rows: not a candidate
+        agree = (sigs[:i, :bands * rows] == sigs[i, :bands * rows]).reshape(i, bands, rows).all(axis=-1)
+        first = candidate & (np.argmax(agree, axis=1) == band)
+        review.add(orders[:i][first], np.full(int(first.sum()), orders[i]), sims[first])
+        pairs.extend(sorted((int(orders[j]), int(orders[i]))) for j in np.flatnonzero(candidate & (sims >= threshold)))
+    out = [("edge", a, b, b"") for a, b in pairs]
+    if review.counts.any():
+        out.append(("review", 0, 0, pickle.dumps(review)))
+    return _table({"kind": (pa.string(), [r[0] for r in out]), "a": (pa.int64(), [r[1] for r in out]),
+                   "b": (pa.int64(), [r[2] for r in out]), "blob": (pa.binary(), [r[3] for r in out])})
 
 
 def _with_root(batch: Any, table: Any) -> Any:
@@ -648,7 +662,8 @@ def _with_story(doc: Document, story: str | None) -> Document:
 @dataclass
 class _Found:
     """What dedup found: this run's kept documents (a stream, in order), the clusters records,
-    this run's signatures; with a base, the merged records and kept members for the combined index."""
+    this run's signatures and the review of its candidate pairs (for the report); with a base, the
+    merged records and kept members for the combined index."""
 
     signatures: Signatures
     kept: Iterator[Document] = field(default_factory=lambda: iter(()))
@@ -657,6 +672,7 @@ class _Found:
     records: list[dict[str, Any]] = field(default_factory=list)
     merged: list[Merged] = field(default_factory=list)
     members: list[Member] = field(default_factory=list)
+    review: dict[str, Any] | None = None
 
 
 class _Run:
@@ -782,7 +798,8 @@ class _Run:
         # 7. snapshot, as local: the base's documents first, then this run's.
         result = publish(pipeline, itertools.chain(old_docs, found.kept), clusters, all_rejects, signatures=signatures,
                          learned=learned.report(), this_run=this_run, inputs=inputs, previous=self.previous,
-                         base=self.base_path, new_rejects=new_rejects, kept_count=len(old_docs) + found.kept_count)
+                         base=self.base_path, new_rejects=new_rejects, kept_count=len(old_docs) + found.kept_count,
+                         review=found.review)
         self._done("snapshot", "write")
         result.seconds = self.seconds
         return result
@@ -852,7 +869,8 @@ class _Run:
         m = len(base_ids)
         if docs is None or docs.count() == 0:
             return _Found(Signatures(ids=[], values=np.empty((0, cfg.num_perm), np.uint32), params=params,
-                                     counts=np.empty(0, np.uint32)))
+                                     counts=np.empty(0, np.uint32)),
+                          review=CandidateReview(float(cfg.threshold)).to_record(str, lambda _: None))
         signed = self._map(docs.select_columns(["order", "blob", "id"]), _sign, pipeline=self.pipeline).materialize()
         # Every signature, in order, for the snapshot.
         keyed = sorted((r["order"], r["id"], r["sig"], r["count"])
@@ -876,8 +894,18 @@ class _Run:
             edges += [(base_row[kept] - m, base_row[id_] - m) for id_, kept in base.cluster_of.items()
                       if id_ in base_row and kept in base_row]
         banded = self._map(reps, _bands, bands=bands, rows=rows)
-        pairs = self._groups(banded, ["band", "bucket"], _verify_bucket, threshold=float(cfg.threshold))
-        edges += [(r["a"], r["b"]) for r in pairs.iter_rows()]
+        verified = self._groups(banded, ["band", "bucket"], _verify_bucket, threshold=float(cfg.threshold),
+                                bands=bands, rows=rows).materialize()
+        edges += [(r["a"], r["b"]) for r in verified.filter(expr=_kind("edge")).iter_rows()]
+        review = CandidateReview(float(cfg.threshold))
+        for row in verified.filter(expr=_kind("review")).iter_rows():
+            review.merge(pickle.loads(row["blob"]))
+        wanted = sorted({k for a, b, _ in review.pairs() for k in (a, b) if k >= 0})
+        near = {r["order"]: (r["id"], pickle.loads(r["blob"]).text) for r in self._map(
+            signed.select_columns(["order", "id", "blob"]), _by_order, orders=np.array(wanted, dtype=np.int64),
+            keep=True).iter_rows()} if wanted else {}
+        record = review.to_record(lambda k: base_ids[k + m] if k < 0 else near[k][0],
+                                  lambda k: None if k < 0 else near[k][1])
         self._done("exact + lsh", "dedup")
         # Components: union-find over the nodes the edges touch.
         nodes = np.unique(np.array(edges, dtype=np.int64).reshape(-1))
@@ -909,7 +937,7 @@ class _Run:
         merged_count = merged.count()
         kept = resolved.filter(expr=_kind("kept")).select_columns(["order", "blob"]).materialize()
         kept_count = kept.count()
-        found = _Found(signatures, records=records, kept_count=kept_count, merged_count=merged_count)
+        found = _Found(signatures, records=records, kept_count=kept_count, merged_count=merged_count, review=record)
         if base is not None:  # what the combined index needs: who merged into whom, who is kept
             found.merged = [pickle.loads(b) for _, b in sorted((r["order"], r["blob"]) for r in merged.iter_rows())]
             facts = sorted((r["order"], pickle.loads(r["member"])) for r in self._map(kept, _member_of).iter_rows())

@@ -162,6 +162,7 @@ def write_snapshot(
     compression: str = "gz",
     shard_bytes: int = DEFAULT_SHARD_BYTES,
     data_format: str = "jsonl",
+    review: Mapping[str, Any] | None = None,
 ) -> Path:
     """Write a snapshot and publish it at ``out_dir`` atomically; return its path.
 
@@ -176,6 +177,9 @@ def write_snapshot(
     (compressed by ``compression``) or ``"parquet"`` (zstd inside; see
     :mod:`corpus.snapshot.parquet`). Clusters, rejects and signature ids are
     JSONL, compressed by ``compression``, in both.
+
+    ``review`` is dedup's record of its verified candidate pairs
+    (:meth:`corpus.dedup.review.CandidateReview.to_record`), shown in the report.
 
     Files are written in a hidden sibling directory, fsynced, then renamed into
     place; an existing snapshot at ``out_dir`` is replaced only once the new one
@@ -211,7 +215,7 @@ def write_snapshot(
         raise CorpusError(f"{out}: cannot write a snapshot here ({_os_reason(exc)})") from exc
     try:
         body, bag_info = _write_contents(tmp, documents, clusters, rejects, manifest, signatures, learned, compression,
-                                         shard_bytes, data_format)
+                                         shard_bytes, data_format, review)
         _write_json(tmp / MANIFEST, body)
         write_bag_files(tmp, body["files"], bag_info)
         _fsync_dir(tmp / PAYLOAD)
@@ -256,13 +260,14 @@ def _write_contents(
     compression: str,
     shard_bytes: int,
     data_format: str,
+    review: Mapping[str, Any] | None,
 ) -> tuple[dict[str, Any], list[tuple[str, str]]]:
     """Write the records and the report into ``tmp``; return the manifest and the bag-info fields."""
     ext = COMPRESSIONS[compression]
     os.mkdir(tmp / PAYLOAD)
     files: dict[str, dict[str, Any]] = {}
     ledger = _Ledger()
-    stats = ReportStats()
+    stats = ReportStats(review=review)
     newest: str | None = None
 
     def finish(output: Any) -> None:
