@@ -7,10 +7,11 @@ Phases (each with a tqdm bar on stderr when ``progress=True``):
    group in the next phases.
 2. **signatures**: MinHash signatures of the shingles, in batches
    (:mod:`.shingles`, :mod:`.signatures`).
-3. **LSH**: candidate pairs from datasketch's MinHashLSH, verified against
-   the threshold (:mod:`.lsh`).
-4. **clustering**: union-find (:mod:`.clusters`), then one kept document per
-   cluster by the keep policy (:mod:`.keep`), provenance on the kept one.
+3. **LSH**: candidate pairs by banding the signature matrix (datasketch
+   MinHashLSH's candidates), verified against the threshold (:mod:`.lsh`).
+4. **clustering**: connected components of the pairs (:mod:`.clusters`), then
+   one kept document per cluster of two or more by the keep policy
+   (:mod:`.keep`), provenance on the kept one; a document alone is kept as it is.
 5. **story** (optional): related coverage among the kept documents
    (:mod:`.story`).
 
@@ -34,11 +35,11 @@ from typing import Any
 import numpy as np
 from tqdm import tqdm
 
-from corpus.dedup.clusters import UnionFind
+from corpus.dedup.clusters import components
 from corpus.dedup.config import DedupConfig
 from corpus.dedup.exact import exact_key
 from corpus.dedup.keep import Member, choose, corroborated_lengths
-from corpus.dedup.lsh import similar_pairs, similarity
+from corpus.dedup.lsh import similar_pair_arrays, similarity
 from corpus.dedup.normalize import tokenize
 from corpus.dedup.shingles import TokenHasher, distinct_counts
 from corpus.dedup.signatures import batch_signatures as sign
@@ -336,20 +337,20 @@ class Deduplicator:
         base_counts = shingle_counts(base.signatures) if base is not None else np.empty(0, dtype=np.uint32)
         all_sigs = np.vstack([base_values, rep_sigs])
         with _bar(progress, len(reps), "lsh") as bar:
-            pairs = similar_pairs(all_sigs, np.concatenate([base_counts, rep_counts]), m, float(cfg.threshold),
-                                  bands, rows, cfg.seed, on_query=bar.update)
+            pair_j, pair_i, _ = similar_pair_arrays(all_sigs, np.concatenate([base_counts, rep_counts]), m,
+                                                    float(cfg.threshold), bands, rows, on_query=bar.update)
 
-        # 4. clusters over nodes: base rows, then every new document.
-        uf = UnionFind(m + len(docs))
+        # 4. clusters over nodes: base rows, then every new document. Edges: the base's
+        #    own clusters, exact duplicates to their representative, similar pairs.
         base_row = {id_: k for k, id_ in enumerate(base_ids)}
-        if base is not None:
-            for id_, kept_id in base.cluster_of.items():
-                if id_ in base_row and kept_id in base_row:
-                    uf.union(base_row[id_], base_row[kept_id])
-        for i, r in enumerate(rep_of):
-            uf.union(m + i, m + reps[r])
-        for j, i, _ in pairs:
-            uf.union(j if j < m else m + reps[j - m], m + reps[i - m])
+        base_edges = [(base_row[id_], base_row[kept_id]) for id_, kept_id in (base.cluster_of.items() if base else ())
+                      if id_ in base_row and kept_id in base_row]
+        old = np.array(base_edges, dtype=np.int64).reshape(-1, 2)
+        rep_nodes = m + np.asarray(reps, dtype=np.int64)
+        node_of_row = np.concatenate([np.arange(m), rep_nodes])  # LSH row -> node
+        members, starts = components(m + len(docs),
+                                     np.concatenate([old[:, 0], m + np.arange(len(docs)), node_of_row[pair_j]]),
+                                     np.concatenate([old[:, 1], rep_nodes[doc_of], node_of_row[pair_i]]))
 
         node_sigs = np.vstack([base_values, doc_sigs])
         node_counts = np.concatenate([base_counts, doc_counts])
@@ -357,8 +358,17 @@ class Deduplicator:
         merged: list[tuple[int, Merged]] = []
         records: list[dict[str, Any]] = []
         kept_at: dict[int, Document] = {}
+        size = np.diff(starts)
         with _bar(progress, len(docs), "clusters") as bar:
-            for group in uf.groups():
+            groups = [members[lo:hi].tolist() for lo, hi in zip(starts[:-1][size > 1], starts[1:][size > 1])]
+            alone = members[starts[:-1][size == 1]]
+            for k in (alone[alone >= m] - m).tolist():
+                if docs[k].copies:
+                    groups.append([m + k])
+                else:  # what resolve_cluster makes of a lone document without copies
+                    kept_at[k] = replace(docs[k], copies=[])
+            bar.update(len(kept_at))
+            for group in groups:
                 nodes = [
                     Node(g - m, docs[g - m].id, node_sigs[g], int(node_counts[g]), docs[g - m]) if g >= m
                     else Node(g - m, base_ids[g], node_sigs[g], int(node_counts[g]))
@@ -370,7 +380,7 @@ class Deduplicator:
                 merged.extend(resolved.merged)
                 if resolved.record is not None:
                     records.append(resolved.record)
-                bar.update(len(group) - sum(1 for g in group if g < m))
+                bar.update(sum(1 for g in group if g >= m))
         kept_docs = [kept_at[i] for i in sorted(kept_at)]
         merged_docs = [m_ for _, m_ in sorted(merged, key=lambda x: x[0])]
         records.sort(key=lambda r: r["cluster"])
