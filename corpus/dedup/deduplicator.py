@@ -254,23 +254,22 @@ def resolve_cluster(
         chosen = choose(members, cfg.keep, cfg.source_priority)
         kept_node = next(n for n in new if n.id == chosen.id)
 
-    def sim(node: Node) -> float:
-        return round(float(similarity(node.signature, np.uint32(node.count), kept_node.signature, kept_node.count)),
-                     DIGITS)
-
+    # Every member's similarity to the kept one, in one call (the values ``similarity`` gives each).
+    sims = similarity(np.vstack([n.signature for n in nodes]), np.array([n.count for n in nodes], dtype=np.uint32),
+                      kept_node.signature, kept_node.count)
     meta = base_meta or {}
     copies: dict[str, Copy] = {}
     merged: list[tuple[int, Merged]] = []
-    for node in nodes:
+    for node, sim in zip(nodes, (round(s, DIGITS) for s in sims.tolist())):
         doc = node.doc
         if doc is not None:
             copies.update((c.id, c) for c in doc.copies)
             if node is not kept_node:
-                copies[doc.id] = Copy(doc.id, doc.source, doc.url, doc.published, sim(node))
-                merged.append((node.order, Merged(doc.id, chosen.id, sim(node))))
+                copies[doc.id] = Copy(doc.id, doc.source, doc.url, doc.published, sim)
+                merged.append((node.order, Merged(doc.id, chosen.id, sim)))
         elif node is not kept_node:
             info = meta.get(node.id, {})
-            copies[node.id] = Copy(node.id, info.get("source"), info.get("url"), info.get("published"), sim(node))
+            copies[node.id] = Copy(node.id, info.get("source"), info.get("url"), info.get("published"), sim)
     copies.pop(chosen.id, None)
     copy_list = [copies[k] for k in sorted(copies)]
     kept = (kept_node.order, replace(kept_node.doc, copies=copy_list)) if kept_node.doc is not None else None
