@@ -172,16 +172,18 @@ def document_key(tokens: list[str], unspaced: bool) -> str:
     return exact_key(tokens) + ("/c" if unspaced else "/w")
 
 
-def sign_tokens(token_lists: list[tuple[list[str], bool]], config: DedupConfig,
-                hasher: TokenHasher) -> tuple[np.ndarray, np.ndarray]:
+def sign_tokens(token_lists: list[tuple[list[str], bool]], config: DedupConfig, hasher: TokenHasher,
+                shingles: list[np.ndarray] | None = None) -> tuple[np.ndarray, np.ndarray]:
     """MinHash signatures ``(len(token_lists), num_perm)`` of tokenized texts (tokens, unspaced flag),
     and the size of each text's shingle set (``uint32``).
 
     A row depends on its own tokens only, so any batching gives the same rows.
+    ``shingles``, when given, is extended with each text's shingle hashes.
     """
     cfg = config
     out = np.empty((len(token_lists), cfg.num_perm), dtype=np.uint32)
     sizes = np.empty(len(token_lists), dtype=np.uint32)
+    hashes: list[np.ndarray] = [np.empty(0, dtype=np.uint32)] * len(token_lists)
     # Word and character shingles differ in n: one pass over each kind.
     for unspaced, n in ((False, cfg.ngram), (True, cfg.char_ngram)):
         rows = [k for k, (_, u) in enumerate(token_lists) if u is unspaced]
@@ -189,6 +191,10 @@ def sign_tokens(token_lists: list[tuple[list[str], bool]], config: DedupConfig,
             values, counts = hasher.batch_shingle_hashes([token_lists[k][0] for k in rows], n)
             out[np.asarray(rows)] = sign(values, counts, cfg.num_perm, cfg.seed)
             sizes[np.asarray(rows)] = distinct_counts(values, counts)
+            for k, part in zip(rows, np.split(values, np.cumsum(counts)[:-1])):
+                hashes[k] = part
+    if shingles is not None:
+        shingles.extend(hashes)
     return out, sizes
 
 
@@ -199,8 +205,8 @@ class Node:
     ``order`` sorts members: a new document's input position (any increasing
     key will do), or, for a row of the base index, a negative number (its row
     minus the number of base rows). ``count`` is the size of its shingle set. A
-    base row has no ``doc``. ``tokens`` are the document's ``tokenize`` output
-    when the caller already has them.
+    base row has no ``doc``. ``shingles`` are the document's shingle hashes
+    when the caller kept them from signing (else they are made again when needed).
     """
 
     order: int
@@ -208,7 +214,7 @@ class Node:
     signature: np.ndarray
     count: int
     doc: Document | None = None
-    tokens: tuple[list[str], bool] | None = None
+    shingles: np.ndarray | None = None
 
 
 @dataclass
@@ -248,8 +254,8 @@ def resolve_cluster(
     else:
         members = [_member(n.doc, n.order) for n in new if n.doc is not None]
         if len(new) > 2:  # a cluster of two ties by construction (see .keep)
-            token_lists = [n.tokens if n.tokens is not None else tokenize(n.doc.text) for n in new if n.doc is not None]
-            hashes = [hasher.shingle_hashes(t, cfg.char_ngram if u else cfg.ngram) for t, u in token_lists]
+            hashes = [n.shingles if n.shingles is not None else _shingle_hashes(n.doc.text, cfg, hasher)
+                      for n in new if n.doc is not None]
             members = [replace(m, corroborated=c) for m, c in zip(members, corroborated_lengths(hashes))]
         chosen = choose(members, cfg.keep, cfg.source_priority)
         kept_node = next(n for n in new if n.id == chosen.id)
@@ -274,6 +280,11 @@ def resolve_cluster(
     copy_list = [copies[k] for k in sorted(copies)]
     kept = (kept_node.order, replace(kept_node.doc, copies=copy_list)) if kept_node.doc is not None else None
     return Resolved(kept, merged, _record(chosen, cfg.keep, copy_list) if copy_list else None)
+
+
+def _shingle_hashes(text: str, config: DedupConfig, hasher: TokenHasher) -> np.ndarray:
+    tokens, unspaced = tokenize(text)
+    return hasher.shingle_hashes(tokens, config.char_ngram if unspaced else config.ngram)
 
 
 class Deduplicator:
@@ -306,6 +317,9 @@ class Deduplicator:
         batch: list[tuple[list[str], bool]] = []
         signed: list[np.ndarray] = [np.empty((0, cfg.num_perm), dtype=np.uint32)]
         sizes: list[np.ndarray] = [np.empty(0, dtype=np.uint32)]
+        # Every representative's shingle hashes, for the corroborated lengths of clusters
+        # of three or more (4 bytes a shingle, a fraction of the texts already held).
+        rep_shingles: list[np.ndarray] = []
         with _bar(progress, len(docs), "exact+signatures") as bar:
             for i, doc in enumerate(docs):
                 toks, unspaced = tokenize(doc.text)
@@ -315,14 +329,14 @@ class Deduplicator:
                     reps.append(i)
                     batch.append((toks, unspaced))
                     if len(batch) == cfg.batch_size:
-                        values, counts = sign_tokens(batch, cfg, self._hasher)
+                        values, counts = sign_tokens(batch, cfg, self._hasher, rep_shingles)
                         signed.append(values)
                         sizes.append(counts)
                         batch = []
                 rep_of.append(r)
                 bar.update()
             if batch:
-                values, counts = sign_tokens(batch, cfg, self._hasher)
+                values, counts = sign_tokens(batch, cfg, self._hasher, rep_shingles)
                 signed.append(values)
                 sizes.append(counts)
         rep_sigs, rep_counts = np.vstack(signed), np.concatenate(sizes)
@@ -369,7 +383,8 @@ class Deduplicator:
             bar.update(len(kept_at))
             for group in groups:
                 nodes = [
-                    Node(g - m, docs[g - m].id, node_sigs[g], int(node_counts[g]), docs[g - m]) if g >= m
+                    Node(g - m, docs[g - m].id, node_sigs[g], int(node_counts[g]), docs[g - m],
+                         rep_shingles[rep_of[g - m]]) if g >= m
                     else Node(g - m, base_ids[g], node_sigs[g], int(node_counts[g]))
                     for g in group
                 ]
