@@ -28,7 +28,7 @@ insert or query.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from functools import lru_cache
 
 import numpy as np
@@ -100,7 +100,8 @@ def similarity(signatures: np.ndarray, counts: np.ndarray, signature: np.ndarray
 #: Candidate pairs generated, deduplicated and verified per step: bounds memory
 #: (two gathered signature rows per pair, 1 KiB at 128 permutations, so 64 MiB)
 #: whatever the bucket sizes. A bucket of k rows gives k(k-1)/2 pairs, as many as
-#: datasketch's queries return for it; here they are only never all held at once.
+#: datasketch's queries return for it (exact duplicates are one row already);
+#: here they are only never all held at once.
 PAIR_CHUNK = 1 << 16
 
 _MIX = np.uint64(0x9E3779B97F4A7C15)
@@ -135,14 +136,22 @@ def band_groups(band: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return order, group
 
 
-def _bucket_pairs(group: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Every pair ``(p, q)``, ``p < q``, of sorted positions in one bucket (equal ``group``)."""
+def _bucket_pairs(group: np.ndarray, limit: int) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """Every pair ``(p, q)``, ``p < q``, of sorted positions in one bucket (equal ``group``),
+    in chunks of about ``limit`` pairs (at most ``limit + len(group)``)."""
     n = len(group)
     ends = np.searchsorted(group, group, side="right")  # one past each position's bucket
     partners = ends - np.arange(n) - 1
-    left = np.repeat(np.arange(n), partners)
-    offset = np.arange(len(left)) - np.repeat(np.cumsum(partners) - partners, partners)
-    return left, left + 1 + offset
+    done = np.cumsum(partners)  # pairs of the positions up to each one
+    lo = 0
+    while lo < n:
+        before = int(done[lo - 1]) if lo else 0
+        hi = max(lo + 1, int(np.searchsorted(done, before + limit, side="right")))
+        k = partners[lo:hi]
+        left = np.repeat(np.arange(lo, hi), k)
+        offset = np.arange(len(left)) - np.repeat(np.cumsum(k) - k, k)
+        yield left, left + 1 + offset
+        lo = hi
 
 
 def pair_similarity(signatures: np.ndarray, counts: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -179,14 +188,16 @@ def similar_pair_arrays(
         shared[1:] |= same
         shared[:-1] |= same
         pos = np.flatnonzero(shared)
-        left, right = _bucket_pairs(group[pos])
-        for lo in range(0, len(left), PAIR_CHUNK):
-            ra, rb = order[pos[left[lo:lo + PAIR_CHUNK]]], order[pos[right[lo:lo + PAIR_CHUNK]]]
+        for left, right in _bucket_pairs(group[pos], PAIR_CHUNK):
+            ra, rb = order[pos[left]], order[pos[right]]
             j, i = np.minimum(ra, rb), np.maximum(ra, rb)
             keep = i >= start
-            for earlier in groups[:b]:
-                keep &= earlier[j] != earlier[i]
             j, i = j[keep], i[keep]
+            for earlier in groups[:b]:  # drop pairs an earlier band found, checking only those left
+                if not len(j):
+                    break
+                keep = earlier[j] != earlier[i]
+                j, i = j[keep], i[keep]
             sims = pair_similarity(signatures, counts, j, i)
             similar = sims >= threshold
             found.append((j[similar], i[similar], sims[similar]))
