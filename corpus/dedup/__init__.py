@@ -4,7 +4,7 @@ Runs on cleaned ``Document.text``. The pieces, one idea per module:
 :mod:`.normalize` (text -> tokens), :mod:`.exact` (exact-duplicate key),
 :mod:`.shingles` (tokens -> shingle hashes), :mod:`.signatures` (MinHash,
 equal to datasketch's "affine32"), :mod:`.lsh` (verified candidate pairs),
-:mod:`.clusters` (union-find), :mod:`.keep` (representative policies),
+:mod:`.clusters` (connected components), :mod:`.keep` (representative policies),
 :mod:`.story` (related coverage), :mod:`.config` (settings and defaults),
 :mod:`.deduplicator` (the step that puts them together).
 

@@ -1,45 +1,36 @@
-"""Union-find over document indices: which documents end up in one cluster.
+"""Connected components over document indices: which documents end up in one cluster.
 
-Deterministic by construction: the root of a set is always its smallest index,
-so the same pairs give the same roots whatever order they are added in.
+The pairs that link documents come as edge arrays; scipy's
+``connected_components`` finds the components without a Python step per edge.
+Deterministic by construction: a component is its sorted members, and the
+components are ordered by their smallest member, so the same edges give the
+same components whatever order they come in.
 """
 
 from __future__ import annotations
 
+import numpy as np
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
 
-class UnionFind:
-    """Disjoint sets over ``0 .. n-1`` with path halving; root = smallest member.
 
-    >>> uf = UnionFind(4); uf.union(3, 1); uf.union(1, 2)
-    >>> uf.find(3), uf.groups()
-    (1, [[0], [1, 2, 3]])
+def components(n: int, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The components of ``0 .. n-1`` linked by the edges ``(a[k], b[k])``: ``(members, starts)``.
+
+    ``members`` lists every index, component by component, each component sorted
+    and the components ordered by their smallest member; component ``c`` is
+    ``members[starts[c]:starts[c + 1]]`` (``starts`` ends with ``n``).
+
+    >>> members, starts = components(5, np.array([3, 1]), np.array([1, 2]))
+    >>> [members[s:e].tolist() for s, e in zip(starts[:-1], starts[1:])]
+    [[0], [1, 2, 3], [4]]
     """
-
-    def __init__(self, n: int) -> None:
-        self.parent = list(range(n))
-
-    def __len__(self) -> int:
-        return len(self.parent)
-
-    def find(self, i: int) -> int:
-        """The root (smallest member) of ``i``'s set."""
-        parent = self.parent
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
-    def union(self, i: int, j: int) -> None:
-        """Merge the sets of ``i`` and ``j``; the smaller root becomes the root."""
-        ri, rj = self.find(i), self.find(j)
-        if ri < rj:
-            self.parent[rj] = ri
-        elif rj < ri:
-            self.parent[ri] = rj
-
-    def groups(self) -> list[list[int]]:
-        """Every set as a sorted list, sets ordered by their smallest member."""
-        by_root: dict[int, list[int]] = {}
-        for i in range(len(self.parent)):
-            by_root.setdefault(self.find(i), []).append(i)
-        return [by_root[r] for r in sorted(by_root)]
+    a, b = np.asarray(a, dtype=np.int64), np.asarray(b, dtype=np.int64)
+    graph = coo_matrix((np.ones(len(a), dtype=np.int8), (a, b)), shape=(n, n)).tocsr()
+    _, labels = connected_components(graph, directed=False)
+    # Relabel each component by its smallest member, then sort members by (root, index).
+    _, smallest = np.unique(labels, return_index=True)  # first index of each label
+    roots = smallest[labels]
+    members = np.argsort(roots, kind="stable")
+    starts = np.flatnonzero(np.diff(roots[members], prepend=-1))
+    return members, np.append(starts, n)

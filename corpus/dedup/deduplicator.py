@@ -7,10 +7,11 @@ Phases (each with a tqdm bar on stderr when ``progress=True``):
    group in the next phases.
 2. **signatures**: MinHash signatures of the shingles, in batches
    (:mod:`.shingles`, :mod:`.signatures`).
-3. **LSH**: candidate pairs from datasketch's MinHashLSH, verified against
-   the threshold (:mod:`.lsh`).
-4. **clustering**: union-find (:mod:`.clusters`), then one kept document per
-   cluster by the keep policy (:mod:`.keep`), provenance on the kept one.
+3. **LSH**: candidate pairs by banding the signature matrix (datasketch
+   MinHashLSH's candidates), verified against the threshold (:mod:`.lsh`).
+4. **clustering**: connected components of the pairs (:mod:`.clusters`), then
+   one kept document per cluster of two or more by the keep policy
+   (:mod:`.keep`), provenance on the kept one; a document alone is kept as it is.
 5. **story** (optional): related coverage among the kept documents
    (:mod:`.story`).
 
@@ -34,11 +35,11 @@ from typing import Any
 import numpy as np
 from tqdm import tqdm
 
-from corpus.dedup.clusters import UnionFind
+from corpus.dedup.clusters import components
 from corpus.dedup.config import DedupConfig
 from corpus.dedup.exact import exact_key
 from corpus.dedup.keep import Member, choose, corroborated_lengths
-from corpus.dedup.lsh import similar_pairs, similarity
+from corpus.dedup.lsh import similar_pair_arrays, similarity
 from corpus.dedup.normalize import tokenize
 from corpus.dedup.review import CandidateReview
 from corpus.dedup.shingles import TokenHasher, distinct_counts
@@ -174,16 +175,18 @@ def document_key(tokens: list[str], unspaced: bool) -> str:
     return exact_key(tokens) + ("/c" if unspaced else "/w")
 
 
-def sign_tokens(token_lists: list[tuple[list[str], bool]], config: DedupConfig,
-                hasher: TokenHasher) -> tuple[np.ndarray, np.ndarray]:
+def sign_tokens(token_lists: list[tuple[list[str], bool]], config: DedupConfig, hasher: TokenHasher,
+                shingles: list[np.ndarray] | None = None) -> tuple[np.ndarray, np.ndarray]:
     """MinHash signatures ``(len(token_lists), num_perm)`` of tokenized texts (tokens, unspaced flag),
     and the size of each text's shingle set (``uint32``).
 
     A row depends on its own tokens only, so any batching gives the same rows.
+    ``shingles``, when given, is extended with each text's shingle hashes.
     """
     cfg = config
     out = np.empty((len(token_lists), cfg.num_perm), dtype=np.uint32)
     sizes = np.empty(len(token_lists), dtype=np.uint32)
+    hashes: list[np.ndarray] = [np.empty(0, dtype=np.uint32)] * len(token_lists)
     # Word and character shingles differ in n: one pass over each kind.
     for unspaced, n in ((False, cfg.ngram), (True, cfg.char_ngram)):
         rows = [k for k, (_, u) in enumerate(token_lists) if u is unspaced]
@@ -191,6 +194,10 @@ def sign_tokens(token_lists: list[tuple[list[str], bool]], config: DedupConfig,
             values, counts = hasher.batch_shingle_hashes([token_lists[k][0] for k in rows], n)
             out[np.asarray(rows)] = sign(values, counts, cfg.num_perm, cfg.seed)
             sizes[np.asarray(rows)] = distinct_counts(values, counts)
+            for k, part in zip(rows, np.split(values, np.cumsum(counts)[:-1])):
+                hashes[k] = part
+    if shingles is not None:
+        shingles.extend(hashes)
     return out, sizes
 
 
@@ -201,8 +208,8 @@ class Node:
     ``order`` sorts members: a new document's input position (any increasing
     key will do), or, for a row of the base index, a negative number (its row
     minus the number of base rows). ``count`` is the size of its shingle set. A
-    base row has no ``doc``. ``tokens`` are the document's ``tokenize`` output
-    when the caller already has them.
+    base row has no ``doc``. ``shingles`` are the document's shingle hashes
+    when the caller kept them from signing (else they are made again when needed).
     """
 
     order: int
@@ -210,7 +217,7 @@ class Node:
     signature: np.ndarray
     count: int
     doc: Document | None = None
-    tokens: tuple[list[str], bool] | None = None
+    shingles: np.ndarray | None = None
 
 
 @dataclass
@@ -250,33 +257,37 @@ def resolve_cluster(
     else:
         members = [_member(n.doc, n.order) for n in new if n.doc is not None]
         if len(new) > 2:  # a cluster of two ties by construction (see .keep)
-            token_lists = [n.tokens if n.tokens is not None else tokenize(n.doc.text) for n in new if n.doc is not None]
-            hashes = [hasher.shingle_hashes(t, cfg.char_ngram if u else cfg.ngram) for t, u in token_lists]
+            hashes = [n.shingles if n.shingles is not None else _shingle_hashes(n.doc.text, cfg, hasher)
+                      for n in new if n.doc is not None]
             members = [replace(m, corroborated=c) for m, c in zip(members, corroborated_lengths(hashes))]
         chosen = choose(members, cfg.keep, cfg.source_priority)
         kept_node = next(n for n in new if n.id == chosen.id)
 
-    def sim(node: Node) -> float:
-        return round(float(similarity(node.signature, np.uint32(node.count), kept_node.signature, kept_node.count)),
-                     DIGITS)
-
+    # Every member's similarity to the kept one, in one call (the values ``similarity`` gives each).
+    sims = similarity(np.vstack([n.signature for n in nodes]), np.array([n.count for n in nodes], dtype=np.uint32),
+                      kept_node.signature, kept_node.count)
     meta = base_meta or {}
     copies: dict[str, Copy] = {}
     merged: list[tuple[int, Merged]] = []
-    for node in nodes:
+    for node, sim in zip(nodes, (round(s, DIGITS) for s in sims.tolist())):
         doc = node.doc
         if doc is not None:
             copies.update((c.id, c) for c in doc.copies)
             if node is not kept_node:
-                copies[doc.id] = Copy(doc.id, doc.source, doc.url, doc.published, sim(node))
-                merged.append((node.order, Merged(doc.id, chosen.id, sim(node))))
+                copies[doc.id] = Copy(doc.id, doc.source, doc.url, doc.published, sim)
+                merged.append((node.order, Merged(doc.id, chosen.id, sim)))
         elif node is not kept_node:
             info = meta.get(node.id, {})
-            copies[node.id] = Copy(node.id, info.get("source"), info.get("url"), info.get("published"), sim(node))
+            copies[node.id] = Copy(node.id, info.get("source"), info.get("url"), info.get("published"), sim)
     copies.pop(chosen.id, None)
     copy_list = [copies[k] for k in sorted(copies)]
     kept = (kept_node.order, replace(kept_node.doc, copies=copy_list)) if kept_node.doc is not None else None
     return Resolved(kept, merged, _record(chosen, cfg.keep, copy_list) if copy_list else None)
+
+
+def _shingle_hashes(text: str, config: DedupConfig, hasher: TokenHasher) -> np.ndarray:
+    tokens, unspaced = tokenize(text)
+    return hasher.shingle_hashes(tokens, config.char_ngram if unspaced else config.ngram)
 
 
 class Deduplicator:
@@ -309,6 +320,9 @@ class Deduplicator:
         batch: list[tuple[list[str], bool]] = []
         signed: list[np.ndarray] = [np.empty((0, cfg.num_perm), dtype=np.uint32)]
         sizes: list[np.ndarray] = [np.empty(0, dtype=np.uint32)]
+        # Every representative's shingle hashes, for the corroborated lengths of clusters
+        # of three or more (4 bytes a shingle, a fraction of the texts already held).
+        rep_shingles: list[np.ndarray] = []
         with _bar(progress, len(docs), "exact+signatures") as bar:
             for i, doc in enumerate(docs):
                 toks, unspaced = tokenize(doc.text)
@@ -318,14 +332,14 @@ class Deduplicator:
                     reps.append(i)
                     batch.append((toks, unspaced))
                     if len(batch) == cfg.batch_size:
-                        values, counts = sign_tokens(batch, cfg, self._hasher)
+                        values, counts = sign_tokens(batch, cfg, self._hasher, rep_shingles)
                         signed.append(values)
                         sizes.append(counts)
                         batch = []
                 rep_of.append(r)
                 bar.update()
             if batch:
-                values, counts = sign_tokens(batch, cfg, self._hasher)
+                values, counts = sign_tokens(batch, cfg, self._hasher, rep_shingles)
                 signed.append(values)
                 sizes.append(counts)
         rep_sigs, rep_counts = np.vstack(signed), np.concatenate(sizes)
@@ -340,20 +354,21 @@ class Deduplicator:
         all_sigs = np.vstack([base_values, rep_sigs])
         review = CandidateReview(float(cfg.threshold))
         with _bar(progress, len(reps), "lsh") as bar:
-            pairs = similar_pairs(all_sigs, np.concatenate([base_counts, rep_counts]), m, float(cfg.threshold),
-                                  bands, rows, cfg.seed, on_query=bar.update, review=review)
+            pair_j, pair_i, _ = similar_pair_arrays(all_sigs, np.concatenate([base_counts, rep_counts]), m,
+                                                    float(cfg.threshold), bands, rows, on_query=bar.update,
+                                                    review=review)
 
-        # 4. clusters over nodes: base rows, then every new document.
-        uf = UnionFind(m + len(docs))
+        # 4. clusters over nodes: base rows, then every new document. Edges: the base's
+        #    own clusters, exact duplicates to their representative, similar pairs.
         base_row = {id_: k for k, id_ in enumerate(base_ids)}
-        if base is not None:
-            for id_, kept_id in base.cluster_of.items():
-                if id_ in base_row and kept_id in base_row:
-                    uf.union(base_row[id_], base_row[kept_id])
-        for i, r in enumerate(rep_of):
-            uf.union(m + i, m + reps[r])
-        for j, i, _ in pairs:
-            uf.union(j if j < m else m + reps[j - m], m + reps[i - m])
+        base_edges = [(base_row[id_], base_row[kept_id]) for id_, kept_id in (base.cluster_of.items() if base else ())
+                      if id_ in base_row and kept_id in base_row]
+        old = np.array(base_edges, dtype=np.int64).reshape(-1, 2)
+        rep_nodes = m + np.asarray(reps, dtype=np.int64)
+        node_of_row = np.concatenate([np.arange(m), rep_nodes])  # LSH row -> node
+        members, starts = components(m + len(docs),
+                                     np.concatenate([old[:, 0], m + np.arange(len(docs)), node_of_row[pair_j]]),
+                                     np.concatenate([old[:, 1], rep_nodes[doc_of], node_of_row[pair_i]]))
 
         node_sigs = np.vstack([base_values, doc_sigs])
         node_counts = np.concatenate([base_counts, doc_counts])
@@ -361,10 +376,20 @@ class Deduplicator:
         merged: list[tuple[int, Merged]] = []
         records: list[dict[str, Any]] = []
         kept_at: dict[int, Document] = {}
+        size = np.diff(starts)
         with _bar(progress, len(docs), "clusters") as bar:
-            for group in uf.groups():
+            groups = [members[lo:hi].tolist() for lo, hi in zip(starts[:-1][size > 1], starts[1:][size > 1])]
+            alone = members[starts[:-1][size == 1]]
+            for k in (alone[alone >= m] - m).tolist():
+                if docs[k].copies:
+                    groups.append([m + k])
+                else:  # what resolve_cluster makes of a lone document without copies
+                    kept_at[k] = replace(docs[k], copies=[])
+            bar.update(len(kept_at))
+            for group in groups:
                 nodes = [
-                    Node(g - m, docs[g - m].id, node_sigs[g], int(node_counts[g]), docs[g - m]) if g >= m
+                    Node(g - m, docs[g - m].id, node_sigs[g], int(node_counts[g]), docs[g - m],
+                         rep_shingles[rep_of[g - m]]) if g >= m
                     else Node(g - m, base_ids[g], node_sigs[g], int(node_counts[g]))
                     for g in group
                 ]
@@ -374,7 +399,7 @@ class Deduplicator:
                 merged.extend(resolved.merged)
                 if resolved.record is not None:
                     records.append(resolved.record)
-                bar.update(len(group) - sum(1 for g in group if g < m))
+                bar.update(sum(1 for g in group if g >= m))
         kept_docs = [kept_at[i] for i in sorted(kept_at)]
         merged_docs = [m_ for _, m_ in sorted(merged, key=lambda x: x[0])]
         records.sort(key=lambda r: r["cluster"])

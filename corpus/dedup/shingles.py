@@ -149,10 +149,14 @@ def distinct_counts(values: np.ndarray, counts: np.ndarray) -> np.ndarray:
     The size of a document's shingle *set*, which estimating containment from
     a MinHash Jaccard needs (:func:`corpus.dedup.lsh.containment`): a line
     repeated in a text adds its shingles once. One sort of the batch's
-    ``(document, hash)`` keys.
+    ``(document, hash)`` keys; ``np.sort`` and a comparison of neighbours, not
+    ``np.unique``: numpy 2.4's hash-based unique of uint64 was measured 100x
+    slower (0.49 s against 4 ms for 436k keys).
     """
     if not len(counts):
         return np.zeros(0, dtype=np.uint32)
     owner = np.repeat(np.arange(len(counts), dtype=np.uint64), counts)
-    keys = np.unique((owner << np.uint64(32)) | values.astype(np.uint64))
-    return np.bincount((keys >> np.uint64(32)).astype(np.int64), minlength=len(counts)).astype(np.uint32)
+    keys = np.sort((owner << np.uint64(32)) | values.astype(np.uint64))
+    first = np.ones(len(keys), dtype=bool)
+    first[1:] = keys[1:] != keys[:-1]
+    return np.bincount((keys[first] >> np.uint64(32)).astype(np.int64), minlength=len(counts)).astype(np.uint32)

@@ -34,7 +34,7 @@ process that calls :func:`run`):
    group-by on key (the first in order represents the group); LSH banding as a
    group-by on (band, bucket) over the representatives, each bucket verifying its
    own pairs (so each band row carries its signature: bands x 4 x num_perm bytes
-   per document are shuffled); connected components by union-find on the driver
+   per document are shuffled); connected components (scipy) on the driver
    over the edges only (exact-duplicate and verified pairs: two ints each, and
    the nodes they touch); clusters resolved by a group-by on component root
    (the same :func:`~corpus.dedup.deduplicator.resolve_cluster`), singletons by
@@ -53,7 +53,7 @@ process that calls :func:`run`):
 Incremental runs (``base``): the earlier snapshot is loaded on the driver as the
 local engine loads it (its signatures, clusters and kept documents' metadata,
 no texts); its signatures join the LSH buckets (pairs between two of its rows
-are not verified again), its clusters join the union-find, and the components
+are not verified again), its clusters join the components, and the components
 that hold a new document are resolved with the base index shared through the
 object store. Its kept documents are streamed into the new snapshot before this
 run's.
@@ -92,7 +92,7 @@ from corpus.clean.learned import (  # the per-group decisions themselves, so bot
     source_floor,
     source_of,
 )
-from corpus.dedup.clusters import UnionFind
+from corpus.dedup.clusters import components
 from corpus.dedup.deduplicator import (
     Merged,
     Node,
@@ -907,12 +907,12 @@ class _Run:
         record = review.to_record(lambda k: base_ids[k + m] if k < 0 else near[k][0],
                                   lambda k: None if k < 0 else near[k][1])
         self._done("exact + lsh", "dedup")
-        # Components: union-find over the nodes the edges touch.
-        nodes = np.unique(np.array(edges, dtype=np.int64).reshape(-1))
-        uf = UnionFind(len(nodes))
-        for a, b in edges:
-            uf.union(int(np.searchsorted(nodes, a)), int(np.searchsorted(nodes, b)))
-        roots = nodes[np.array([uf.find(k) for k in range(len(nodes))], dtype=np.int64)] if len(nodes) else nodes
+        # Components over the nodes the edges touch.
+        ends = np.array(edges, dtype=np.int64).reshape(-1, 2)
+        nodes = np.unique(ends)
+        members, starts = components(len(nodes), np.searchsorted(nodes, ends[:, 0]), np.searchsorted(nodes, ends[:, 1]))
+        roots = np.empty(len(nodes), dtype=np.int64)
+        roots[members] = nodes[np.repeat(members[starts[:-1]], np.diff(starts))]  # smallest order of each component
         # Only components with a new document are resolved; the base's own stay as they were.
         with_new = np.isin(roots, roots[nodes >= 0])
         nodes, roots = nodes[with_new], roots[with_new]
