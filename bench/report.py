@@ -165,7 +165,8 @@ def real_section(real: dict[str, Any]) -> list[str]:
              f"{c['bases']:,} real bases ({', '.join(f'{k} {v}' for k, v in c['bases_by_origin'].items())}), "
              f"{c['templates']} real pages as site templates ({c['swappable_templates']} with a swappable article), "
              "copies with syndication edits; same-story SemEval pairs and short articles under heavy chrome as "
-             "hard negatives.", "",
+             "hard negatives." + (f" Pipeline of kinds b-d with {', '.join(f'`{x}`' for x in real['settings'])}."
+                                   if real.get("settings") else ""), "",
              "| kind | tool | docs | wall s | precision | recall | F1 | target | same-story pairs merged "
              "| short-article pairs merged | kept | merged | rejected | lost | cleaning P/R per line |",
              "|---|---|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---|"]
