@@ -287,7 +287,8 @@ def score_templates(found: list[Page], shared: Path = SHARED) -> dict[str, Any]:
 def score_learned(found: list[Page], page_chrome: bool, one_source: bool = False, show: int = 0) -> dict[str, Any]:
     """Clean, learn and strip a corpus of real chrome and real bodies, then dedup it; see the module docstring.
 
-    ``one_source``: every document in one source, as sourceless documents were counted before templates.
+    ``one_source``: every document under one named source (then counted by that source and by each of its
+    templates, :func:`corpus.clean.learned.scopes_of`; before per-template counting it learned nothing).
     """
     docs, labels, template_of, body_of = learned_corpus(found)
     if one_source:
@@ -363,7 +364,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.learned:
         result["templates"] = score_templates(found)
         result["learned"] = {
-            "one source (before templates)": score_learned(found, page_chrome=False, one_source=True, show=args.show),
+            "one named source (and its templates)": score_learned(found, page_chrome=False, one_source=True, show=args.show),
             "templates": score_learned(found, page_chrome=False, show=args.show),
             "templates + page_chrome": score_learned(found, page_chrome=True, show=args.show),
         }
