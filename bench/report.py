@@ -1,9 +1,13 @@
-"""Results JSON -> the Markdown tables that go into README.md (``bench/results/RESULTS.md``).
+"""Results JSON -> the Markdown tables that go into README.md (``bench/results/RESULTS*.md``).
 
     python -m bench.report bench/results/bench.json [--out bench/results/RESULTS.md]
+    python -m bench.report bench/results/encodings.json [--out bench/results/RESULTS-encodings.md]
 
 Prints the Markdown and writes it to ``--out``. Every number comes from the
-JSON; nothing is measured here.
+JSON; nothing is measured here. A ``bench.run`` result gets its own tables; the
+JSON of a standalone part (``PARTS``: ``bench.encodings``, ``bench.chrome``, ...)
+is laid out as it is nested: a dict of same-shaped rows as a table, anything
+deeper under a heading of its key.
 """
 
 from __future__ import annotations
@@ -161,7 +165,8 @@ def real_section(real: dict[str, Any]) -> list[str]:
              f"{c['bases']:,} real bases ({', '.join(f'{k} {v}' for k, v in c['bases_by_origin'].items())}), "
              f"{c['templates']} real pages as site templates ({c['swappable_templates']} with a swappable article), "
              "copies with syndication edits; same-story SemEval pairs and short articles under heavy chrome as "
-             "hard negatives.", "",
+             "hard negatives." + (f" Pipeline of kinds b-d with {', '.join(f'`{x}`' for x in real['settings'])}."
+                                   if real.get("settings") else ""), "",
              "| kind | tool | docs | wall s | precision | recall | F1 | target | same-story pairs merged "
              "| short-article pairs merged | kept | merged | rejected | lost | cleaning P/R per line |",
              "|---|---|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---|"]
@@ -256,12 +261,71 @@ def render(results: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
+#: The standalone parts ``make bench-PART`` runs: their results file's stem -> (heading, command).
+PARTS = {
+    "encodings": ("Real pages in legacy encodings", "python -m bench.encodings"),
+    "warc_readers": ("WARC readers: speed and broken archives", "python -m bench.warc_readers"),
+    "chrome": ("Page chrome, and learned boilerplate without sources, on real pages",
+               "python -m bench.chrome --learned --extracted"),
+    "stories": ("Story grouping (SemEval, 5-fold cross-validation)", "python -m bench.stories"),
+    "cleanspeed": ("Cleaning speed (one core, CPU time)", "python -m bench.cleanspeed"),
+}
+
+
+def _value(x: Any) -> str:
+    if isinstance(x, float):
+        return f"{x:,.0f}" if abs(x) >= 100 else f"{x:.4g}"
+    if isinstance(x, list):
+        return ", ".join(_value(v) for v in x) if len(x) <= 12 and all(_scalar(v) for v in x) else f"{len(x)} items"
+    return "–" if x is None else str(x)
+
+
+def _scalar(x: Any) -> bool:
+    return not isinstance(x, (dict, list))
+
+
+def _rows(x: Any) -> bool:
+    """Whether ``x`` is a dict of dicts of (near-)scalars: a table, one row a key."""
+    return isinstance(x, dict) and bool(x) and all(
+        isinstance(row, dict) and row and all(not isinstance(v, dict) for v in row.values()) for row in x.values())
+
+
+def tree(data: dict[str, Any], depth: int) -> list[str]:
+    """Nested results as Markdown: scalars in a line, tables of rows, the rest under headings."""
+    lines: list[str] = []
+    flat = [f"{k}: {_value(v)}" for k, v in data.items() if not isinstance(v, dict)]
+    if flat:
+        lines += ["", "; ".join(flat) + "."]
+    for key, value in data.items():
+        if not isinstance(value, dict) or not value:
+            continue
+        if _rows(value):
+            columns = list(dict.fromkeys(c for row in value.values() for c in row))
+            lines += ["", f"{key}:", "", "| | " + " | ".join(columns) + " |", "|---|" + "---:|" * len(columns)]
+            lines += [f"| {name} | " + " | ".join(_value(row.get(c)) for c in columns) + " |" for name, row in value.items()]
+        elif all(_scalar(v) or isinstance(v, list) for v in value.values()):
+            lines += ["", f"{key}: " + "; ".join(f"{k} {_value(v)}" for k, v in value.items()) + "."]
+        else:
+            lines += ["", f"{'#' * min(depth, 6)} {key}", *tree(value, depth + 1)]
+    return lines
+
+
+def part_section(name: str, data: dict[str, Any]) -> str:
+    """The Markdown of one standalone part's results JSON (``bench/results/NAME.json``)."""
+    heading, command = PARTS.get(name, (name, f"python -m bench.{name}"))
+    lines = [f"### {heading}", "", f"From `{command}` (`bench/results/{name}.json`)."]
+    if "skipped" in data:
+        return "\n".join([*lines, "", f"Skipped: {data['skipped']}."]) + "\n"
+    return "\n".join([*lines, *tree(data, 4)]) + "\n"
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("results", type=Path)
     p.add_argument("--out", type=Path)
     args = p.parse_args()
-    text = render(json.loads(args.results.read_text()))
+    data = json.loads(args.results.read_text())
+    text = render(data) if "machine" in data else part_section(args.results.stem, data)
     print(text)
     if args.out:
         args.out.write_text(text)

@@ -240,10 +240,11 @@ def snapshot_outcome(truth: list[dict], snapshot: Path) -> tuple[list[Any], dict
 
 
 def bench_real(seed: int, kinds: list[str], tools: list[str], timeout: float, bases: int,
-               threshold: float | None = None) -> dict[str, Any]:
+               threshold: float | None = None, settings: list[str] = ()) -> dict[str, Any]:
     """The benchmark rebuilt from real pages and coverage (:mod:`bench.real`), every kind scored apart:
     kind ``a`` (extractor-left text) dedup-only with every tool, kinds ``b``, ``c``, ``d`` (raw pages)
-    through ``corpus run`` end to end. ``threshold`` replaces the default one (to choose it)."""
+    through ``corpus run`` end to end. ``threshold`` replaces the default one (to choose it);
+    ``settings`` (``TABLE.KEY=VALUE``) change the pipeline of kinds ``b``-``d`` (say, ``clean.page_chrome=true``)."""
     from corpus.dedup import DedupConfig
 
     work = WORK / "real"
@@ -260,6 +261,7 @@ def bench_real(seed: int, kinds: list[str], tools: list[str], timeout: float, ba
     runs.mkdir(exist_ok=True)
     cfg = DedupConfig() if threshold is None else DedupConfig(threshold=threshold)
     out["threshold"] = cfg.threshold
+    out["settings"] = list(settings)
     shared = ["--ngram", str(cfg.ngram), "--num-perm", str(cfg.num_perm), "--threshold", str(cfg.threshold),
               "--seed", str(cfg.seed), "--workers", str(os.cpu_count() or 1)]
     inputs = {"a": work / "a.jsonl", "b": work / "b.jsonl", "c": work / "c.jsonl", "d": work / "d"}
@@ -285,7 +287,8 @@ def bench_real(seed: int, kinds: list[str], tools: list[str], timeout: float, ba
         elif "corpus" in tools:  # raw pages: corpus run, read to snapshot
             name = f"corpus-e2e-{kind}"
             r = run_tool(name, sys.executable, "bench.tools.corpus_pipeline",
-                         [*shared, "--mode", "e2e", "--input", str(inputs[kind])], runs, timeout)
+                         [*shared, "--mode", "e2e", "--input", str(inputs[kind]),
+                          *(arg for s in settings for arg in ("--set", s))], runs, timeout)
             if r["ok"]:
                 r.pop("labels")
                 labels, r["accounting"], kept = snapshot_outcome(rows, runs / f"{name}.work" / "snapshot")
@@ -342,6 +345,8 @@ def main() -> None:
                    help="kinds of the real benchmark to run")
     p.add_argument("--real-bases", type=int, default=real.DEFAULT_BASES, help="SemEval bases of the real benchmark")
     p.add_argument("--real-threshold", type=float, help="dedup threshold of the real part (default: DedupConfig's)")
+    p.add_argument("--real-set", nargs="+", default=[], metavar="TABLE.KEY=VALUE",
+                   help="pipeline settings of the real part's kinds b-d, VALUE in TOML (e.g. clean.page_chrome=true)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--tools", nargs="+", default=[t[0] for t in TOOLS])
     p.add_argument("--timeout", type=float, default=3600, help="seconds per tool run")
@@ -366,7 +371,7 @@ def main() -> None:
         results["sizes"][str(n)] = bench_size(n, args.seed, args.tools, args.timeout, e2e, with_ray)
     if args.real:
         results["real"] = bench_real(args.seed, args.real_kinds, args.tools, args.timeout, args.real_bases,
-                                     args.real_threshold)
+                                     args.real_threshold, args.real_set)
     if args.sizes:  # signature speed and extraction go with the generated part
         largest = WORK / f"syn-{max(args.sizes)}"
         sig = run_process([sys.executable, "-m", "bench.sigspeed", "--input", str(largest / "cleaned.jsonl"),

@@ -28,3 +28,15 @@ def test_page_text_without_sources_gives_the_same_bytes(ray_engine, tmp_path, pa
         assert "chrome" in removed
     else:
         assert any(row["source"].startswith(TEMPLATE) for row in result.learned)
+
+
+def test_one_source_over_several_templates_gives_the_same_bytes(ray_engine, tmp_path):  # noqa: F811
+    """A named source whose templates each hold less than half its pages: learned by template in both engines."""
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    docs = corpus()
+    for k in range(2):
+        with open(raw / f"part-{k}.jsonl", "w", encoding="utf-8") as f:
+            f.writelines(json.dumps({"id": d.id, "text": d.text, "source": "one-pool"}) + "\n" for d in docs[k::2])
+    result = assert_same_snapshot(pipeline_from_dict({"input": {"paths": [str(raw)]}}), tmp_path, ray_engine)
+    assert any(row["source"] == "one-pool" and row["line"] == "Contact the Ledger newsroom" for row in result.learned)

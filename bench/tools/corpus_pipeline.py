@@ -88,6 +88,9 @@ def main() -> None:
     p = parser(__doc__.split("\n\n")[0])
     p.add_argument("--mode", choices=("clean", "dedup", "e2e", "e2e-ray"), required=True)
     p.add_argument("--cleaned", type=Path, help="clean mode: where to write the cleaned documents")
+    p.add_argument("--set", dest="settings", action="append", default=[], metavar="TABLE.KEY=VALUE",
+                   help="e2e modes: a pipeline setting over the default pipeline's, VALUE in TOML "
+                        "(e.g. clean.page_chrome=true); repeatable")
     args = p.parse_args()
     stages = Stages()
     if args.mode in ("e2e", "e2e-ray"):
@@ -125,17 +128,36 @@ def main() -> None:
     )
 
 
+def parse_setting(setting: str) -> tuple[str, str, Any]:
+    """``TABLE.KEY=VALUE`` (VALUE in TOML) as (table, key, value); the pipeline's loader checks them."""
+    import tomllib
+
+    name, sep, value = setting.partition("=")
+    table, dot, key = name.strip().partition(".")
+    if not (sep and dot and table and key):
+        raise SystemExit(f"--set {setting!r}: expected TABLE.KEY=VALUE, e.g. clean.page_chrome=true")
+    try:
+        return table, key, tomllib.loads(f"v = {value.strip()}")["v"]
+    except tomllib.TOMLDecodeError as err:
+        raise SystemExit(f"--set {setting!r}: VALUE is not a TOML value ({err})") from err
+
+
 def end_to_end(args: Any, stages: Stages, engine: str) -> None:
     """``corpus run pipelines/case_reporting.toml --input RAW --engine ENGINE`` (with the benchmark's dedup settings)."""
     import dataclasses
     import importlib
 
-    from corpus.pipeline import load_pipeline
+    from corpus.pipeline import pipeline_from_dict
+    from corpus.snapshot import load_snapshot
+    from corpus.tomlfile import load_toml
 
     run = importlib.import_module(f"corpus.engines.{engine}").run
-    from corpus.snapshot import load_snapshot
-
-    pipeline = load_pipeline(Path(__file__).resolve().parents[2] / "pipelines" / "case_reporting.toml")
+    path = Path(__file__).resolve().parents[2] / "pipelines" / "case_reporting.toml"
+    data = load_toml(path, "pipeline file")
+    for setting in args.settings:
+        table, key, value = parse_setting(setting)
+        data.setdefault(table, {})[key] = value
+    pipeline = pipeline_from_dict(data, path)
     pipeline = pipeline.with_overrides(inputs=[str(args.input)], output=str(args.work / "snapshot"))
     config = dataclasses.replace(pipeline.dedup, threshold=args.threshold, num_perm=args.num_perm, ngram=args.ngram,
                                  seed=args.seed)

@@ -86,11 +86,14 @@ from corpus.clean import Cleaner
 from corpus.clean.learned import (  # the per-group decisions themselves, so both engines decide alike
     ANY_SOURCE,
     LearnedBoilerplate,
+    SCOPE_SEP,
     LineCounts,
     article_keys,
     distinct_articles,
+    scopes_of,
     source_floor,
     source_of,
+    source_of_scope,
 )
 from corpus.dedup.clusters import components
 from corpus.dedup.deduplicator import (
@@ -405,8 +408,23 @@ def _at_least(batch: Any, floors: dict[str, float]) -> Any:
     return batch.filter(batch.column("sum(n)").to_numpy() >= floor)
 
 
+def _scope_rows(batch: Any) -> Any:
+    """A row per counting scope of each document (:func:`corpus.clean.learned.scopes_of`), to count them."""
+    import pyarrow as pa
+
+    scopes = [scope for blob in batch.column("blob").to_pylist() for scope in scopes_of(pickle.loads(blob))]
+    return _table({"source": (pa.string(), scopes)})
+
+
+def _source_rows(batch: Any) -> Any:
+    """The rows of whole sources, not of a source's template (for the count of sources holding a line)."""
+    import pyarrow.compute as pc
+
+    return batch.filter(pc.invert(pc.match_substring(batch.column("source"), SCOPE_SEP)))
+
+
 def _line_counts(batch: Any) -> Any:
-    """Per (source, line key): how many of the batch's documents hold the line (summed by a group-by)."""
+    """Per (scope, line key): how many of the batch's documents hold the line (summed by a group-by)."""
     import pyarrow as pa
 
     seen = LineCounts()
@@ -829,14 +847,17 @@ class _Run:
         from ray.data.aggregate import Count, Sum
 
         cfg = self.pipeline.learned
-        per_source = {r["source"]: r["count()"] for r in docs.select_columns(["source"]).groupby("source").count().iter_rows()}
-        counts = docs.select_columns(["source", "blob"]).map_batches(_line_counts, batch_format="pyarrow") \
+        blobs = docs.select_columns(["blob"])
+        per_scope = {r["source"]: r["count()"] for r in self._map(blobs, _scope_rows).groupby("source").count().iter_rows()}
+        counts = blobs.map_batches(_line_counts, batch_format="pyarrow") \
             .groupby(["source", "key"], num_partitions=self.partitions).sum("n").materialize()
-        floors = {s: source_floor(cfg, n) for s, n in per_source.items()}
-        own_counts: dict[str, dict[int, int]] = {}
+        floors = {s: source_floor(cfg, n) for s, n in per_scope.items()}
+        own_counts: dict[str, dict[int, int]] = {}  # as learn_boilerplate: the largest scope's count that reached its bar
         for row in self._map(counts, _at_least, floors=floors).iter_rows():
-            own_counts.setdefault(row["source"], {})[_unsigned(row["key"])] = row["sum(n)"]
-        across = counts.groupby("key", num_partitions=self.partitions).aggregate(Count(), Sum("sum(n)"))
+            mine, key = own_counts.setdefault(source_of_scope(row["source"]), {}), _unsigned(row["key"])
+            mine[key] = max(mine.get(key, 0), row["sum(n)"])
+        across = self._map(counts, _source_rows).groupby("key", num_partitions=self.partitions) \
+            .aggregate(Count(), Sum("sum(n)"))
         shared = {_unsigned(r["key"]): r["sum(sum(n))"] for r in across.iter_rows() if r["count()"] >= cfg.min_sources}
         if not own_counts and not shared:
             return []
