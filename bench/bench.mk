@@ -28,6 +28,12 @@ SHARED_DATA := ../shared/bench-data
 NEED_SHARED  = test -d $(SHARED_DATA) || { echo "$@: skipped, $(SHARED_DATA) is absent (the real benchmark data)"; exit 0; }
 BENCH_PARTS := bench-sizes bench-real bench-encodings bench-warc bench-chrome bench-stories bench-cleanspeed
 
+# The libraries a part compares corpus's choice with (fastwarc, charset-normalizer), in the project venv.
+BENCH_STAMP := $(VENV)/.bench-installed
+$(BENCH_STAMP): $(STAMP)
+	$(PY) -m pip install --quiet -e '.[dev,bench]'
+	touch $@
+
 $(PEERS_STAMP): bench/peers-requirements.txt
 	test -x $(PEERS)/bin/python || $(PYTHON) -m venv $(PEERS)
 	$(PEERS)/bin/python -m pip install --quiet -r bench/peers-requirements.txt \
@@ -57,13 +63,13 @@ bench-real: $(STAMP)
 	&& $(PY) -m bench.report $(BENCH_OUT)/bench-real.json --out $(BENCH_OUT)/RESULTS-real.md
 
 ## bench-encodings: real pages in legacy charsets, decoded with uchardet and charset-normalizer
-bench-encodings: $(STAMP)
+bench-encodings: $(BENCH_STAMP)
 	@$(NEED_SHARED); \
 	$(PY) -m bench.encodings --out $(BENCH_OUT)/encodings.json \
 	&& $(PY) -m bench.report $(BENCH_OUT)/encodings.json --out $(BENCH_OUT)/RESULTS-encodings.md
 
 ## bench-warc: warcio vs fastwarc on a generated WARC and WET, and on broken archives
-bench-warc: $(STAMP)
+bench-warc: $(BENCH_STAMP)
 	$(PY) -m bench.warc_readers --out $(BENCH_OUT)/warc_readers.json
 	$(PY) -m bench.report $(BENCH_OUT)/warc_readers.json --out $(BENCH_OUT)/RESULTS-warc_readers.md
 
