@@ -37,7 +37,7 @@ from corpus.writers import write_jsonl
 
 #: Names the deduplicator module calls, and the stage each one's time counts in.
 _INNER_STAGES = {
-    "tokens": "shingles", "tokenize": "shingles", "sign": "signatures", "similar_pairs": "LSH", "similar_pair_arrays": "LSH",
+    "tokens": "shingles", "tokenize": "shingles", "sign": "signatures", "similar_pair_arrays": "LSH",
     "components": "clustering", "assign_stories": "story",
 }
 #: TokenHasher methods timed as shingling, the batch one when the hasher has it

@@ -172,7 +172,18 @@ def similar_pair_arrays(
     on_query: Callable[[int], object] | None = None,
     review: CandidateReview | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """:func:`similar_pairs` as arrays ``(j, i, similarity)``, sorted by ``(j, i)``.
+    """Verified similar pairs as arrays ``(j, i, similarity)``, ``j < i``, sorted by ``(j, i)``.
+
+    ``counts[i]`` is the size of row ``i``'s shingle set; a candidate pair is
+    kept when its :func:`similarity` reaches ``threshold``. Rows ``0 .. start-1``
+    of ``signatures`` are indexed but not queried (an earlier snapshot, already
+    clustered); every later row is a candidate with every row before it that
+    shares one of its bands. So each pair is found once, and the pairs do not
+    depend on the order rows were added in: the pairs a ``datasketch.MinHashLSH``
+    of ``(bands, rows)`` returns when each later row queries the rows before it
+    and then joins them. ``on_query(k)`` is told of ``k`` more rows done (a
+    progress bar's ``update``). ``review``, if given, is fed every verified
+    candidate, merged or not.
 
     For each band, rows are grouped by equal band values (:func:`band_groups`);
     every pair in a bucket, but for pairs of two base rows, is a candidate. A pair
@@ -213,31 +224,3 @@ def similar_pair_arrays(
     j, i, sims = (np.concatenate(parts) for parts in zip(*found))
     ranked = np.lexsort((i, j))
     return j[ranked], i[ranked], sims[ranked]
-
-
-def similar_pairs(
-    signatures: np.ndarray,
-    counts: np.ndarray,
-    start: int,
-    threshold: float,
-    bands: int,
-    rows: int,
-    seed: int,
-    on_query: Callable[[int], object] | None = None,
-    review: CandidateReview | None = None,
-) -> list[tuple[int, int, float]]:
-    """Verified similar pairs ``(j, i, similarity)``, ``j < i``, sorted.
-
-    ``counts[i]`` is the size of row ``i``'s shingle set; a candidate pair is
-    kept when its :func:`similarity` reaches ``threshold``. Rows ``0 .. start-1``
-    of ``signatures`` are indexed but not queried (an earlier snapshot, already
-    clustered); every later row is a candidate with every row before it that
-    shares one of its bands. So each pair is found once, and the pairs do not
-    depend on the order rows were added in: the pairs a ``datasketch.MinHashLSH``
-    of ``(bands, rows)`` returns when each later row queries the rows before it
-    and then joins them (``seed`` made those sketches; banding does not need it).
-    ``on_query(k)`` is told of ``k`` more rows done (a progress bar's ``update``).
-    ``review``, if given, is fed every verified candidate, merged or not.
-    """
-    j, i, sims = similar_pair_arrays(signatures, counts, start, threshold, bands, rows, on_query, review)
-    return list(zip(j.tolist(), i.tolist(), sims.tolist()))

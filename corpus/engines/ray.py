@@ -553,7 +553,7 @@ def _bands(batch: Any, bands: int, rows: int) -> Any:
 
 def _verify_bucket(group: Any, threshold: float, bands: int, rows: int) -> Any:
     """Every pair in one LSH bucket whose similarity reaches the threshold (``lsh.similarity``, as
-    ``lsh.similar_pairs`` verifies): ``edge`` rows; and a ``review`` row, the bucket's
+    ``lsh.similar_pair_arrays`` verifies): ``edge`` rows; and a ``review`` row, the bucket's
     :class:`.review.CandidateReview`, for the report.
 
     A pair shares a bucket in every band its signatures agree on; the review counts it
