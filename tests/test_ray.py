@@ -17,14 +17,13 @@ import pytest
 from bench.generate import generate
 from bench.run import differing_files
 from conftest import ROOT
+from corpus.document import Document, Reject
 from corpus.engines import local
 from corpus.errors import CorpusError, InputError
 from corpus.pipeline import load_pipeline, pipeline_from_dict
 
 PIPELINE = ROOT / "pipelines" / "case_reporting.toml"
 INCREMENTAL = ROOT / "tests" / "data" / "incremental"
-# Ray Data copies its own context and warns about its own deprecated fields.
-pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning:ray.data.context")
 
 
 def test_import_corpus_does_not_import_ray():
@@ -53,6 +52,32 @@ def assert_same_snapshot(pipeline, tmp_path, engine):
     differ = differing_files(tmp_path / "local", tmp_path / "ray")
     assert not differ, f"files differ between the engines: {differ}"
     return expected
+
+
+def test_cleaning_on_ray_keeps_input_order_and_reads_a_bounded_way_ahead(ray_engine):
+    """Ray tasks clean chunk by chunk: the items come back in input order, as one local process gives
+    them, and no more than the chunks in flight (two per CPU) are read before the first is back."""
+    from corpus.clean import CleanConfig
+    from corpus.engines import workers
+
+    story = "Officers met on day {} to talk about the charge brought against their colleague."
+    items = [Reject(stage="read", reason="not JSON", path="feed.jsonl", line=k) if k % 97 == 0 else
+             Document(id=f"d{k}", text="Share on Facebook\nAdvertisement\n|" if k % 31 == 0 else story.format(k))
+             for k in range(1000)]
+    read = 0  # documents
+
+    def reader():
+        nonlocal read
+        for item in items:
+            read += isinstance(item, Document)
+            yield item
+
+    cleaned = ray_engine.clean_in_order(reader(), CleanConfig())
+    first = next(cleaned)
+    assert read <= workers.IN_FLIGHT_PER_WORKER * 2 * workers.CHUNK_DOCUMENTS  # the fixture's Ray has 2 CPUs
+    got = [first, *cleaned]
+    assert got == list(workers.clean_in_order(items, CleanConfig(), workers=1))
+    assert {type(x).__name__ for x in got} == {"Document", "Reject"} and {r.stage for r in got if isinstance(r, Reject)} == {"read", "clean"}
 
 
 def test_samples_give_the_same_bytes(ray_engine, tmp_path):
