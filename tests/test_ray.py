@@ -8,8 +8,11 @@ Ray on 2 CPUs is started once for the module and shut down after it.
 import dataclasses
 import json
 import os
+import signal
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -78,6 +81,57 @@ def test_cleaning_on_ray_keeps_input_order_and_reads_a_bounded_way_ahead(ray_eng
     got = [first, *cleaned]
     assert got == list(workers.clean_in_order(items, CleanConfig(), workers=1))
     assert {type(x).__name__ for x in got} == {"Document", "Reject"} and {r.stage for r in got if isinstance(r, Reject)} == {"read", "clean"}
+
+
+def descends_from(pid: int, ancestor: int) -> bool:
+    """Whether process ``pid`` is a descendant of ``ancestor`` (Linux ``/proc``)."""
+    while pid > 1:
+        try:
+            pid = int(Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[1])
+        except (OSError, ValueError, IndexError):
+            return False
+        if pid == ancestor:
+            return True
+    return False
+
+
+def kill_one_cleaning_task(killed: list[int], timeout: float = 120) -> None:
+    """SIGKILL the first Ray worker of this test process's own Ray found running a cleaning task."""
+    deadline = time.monotonic() + timeout
+    while not killed and time.monotonic() < deadline:
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
+            try:
+                running = (entry / "cmdline").read_bytes().startswith(b"ray::_clean_chunk")
+            except OSError:
+                continue
+            if running and descends_from(int(entry.name), os.getpid()):
+                os.kill(int(entry.name), signal.SIGKILL)
+                killed.append(int(entry.name))
+                return
+        time.sleep(0.02)
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").is_file(), reason="needs Linux /proc to find the Ray workers")
+def test_a_ray_worker_killed_while_cleaning_is_retried_and_the_bytes_stay(ray_engine, tmp_path):
+    records, _ = generate(1500, seed=5)
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / "feed.jsonl").write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    pipeline = pipeline_from_dict({"input": {"paths": [str(raw)]}})
+    killed: list[int] = []
+    killer = threading.Thread(target=kill_one_cleaning_task, args=(killed,))
+    killer.start()
+    try:
+        got = ray_engine.run(pipeline.with_overrides(output=str(tmp_path / "ray")))
+    finally:
+        killed.append(0)  # stops the killer if it found nothing
+        killer.join()
+    assert killed[0] > 0, "no cleaning task was seen running"
+    expected = local.run(pipeline.with_overrides(output=str(tmp_path / "local")))
+    assert got.counts == expected.counts
+    assert not differing_files(tmp_path / "local", tmp_path / "ray")
 
 
 def test_samples_give_the_same_bytes(ray_engine, tmp_path):
