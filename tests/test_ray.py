@@ -8,8 +8,11 @@ Ray on 2 CPUs is started once for the module and shut down after it.
 import dataclasses
 import json
 import os
+import signal
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -17,14 +20,13 @@ import pytest
 from bench.generate import generate
 from bench.run import differing_files
 from conftest import ROOT
+from corpus.document import Document, Reject
 from corpus.engines import local
 from corpus.errors import CorpusError, InputError
 from corpus.pipeline import load_pipeline, pipeline_from_dict
 
 PIPELINE = ROOT / "pipelines" / "case_reporting.toml"
 INCREMENTAL = ROOT / "tests" / "data" / "incremental"
-# Ray Data copies its own context and warns about its own deprecated fields.
-pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning:ray.data.context")
 
 
 def test_import_corpus_does_not_import_ray():
@@ -53,6 +55,83 @@ def assert_same_snapshot(pipeline, tmp_path, engine):
     differ = differing_files(tmp_path / "local", tmp_path / "ray")
     assert not differ, f"files differ between the engines: {differ}"
     return expected
+
+
+def test_cleaning_on_ray_keeps_input_order_and_reads_a_bounded_way_ahead(ray_engine):
+    """Ray tasks clean chunk by chunk: the items come back in input order, as one local process gives
+    them, and no more than the chunks in flight (two per CPU) are read before the first is back."""
+    from corpus.clean import CleanConfig
+    from corpus.engines import workers
+
+    story = "Officers met on day {} to talk about the charge brought against their colleague."
+    items = [Reject(stage="read", reason="not JSON", path="feed.jsonl", line=k) if k % 97 == 0 else
+             Document(id=f"d{k}", text="Share on Facebook\nAdvertisement\n|" if k % 31 == 0 else story.format(k))
+             for k in range(1000)]
+    read = 0  # documents
+
+    def reader():
+        nonlocal read
+        for item in items:
+            read += isinstance(item, Document)
+            yield item
+
+    cleaned = ray_engine.clean_in_order(reader(), CleanConfig())
+    first = next(cleaned)
+    assert read <= workers.IN_FLIGHT_PER_WORKER * 2 * workers.CHUNK_DOCUMENTS  # the fixture's Ray has 2 CPUs
+    got = [first, *cleaned]
+    assert got == list(workers.clean_in_order(items, CleanConfig(), workers=1))
+    assert {type(x).__name__ for x in got} == {"Document", "Reject"} and {r.stage for r in got if isinstance(r, Reject)} == {"read", "clean"}
+
+
+def descends_from(pid: int, ancestor: int) -> bool:
+    """Whether process ``pid`` is a descendant of ``ancestor`` (Linux ``/proc``)."""
+    while pid > 1:
+        try:
+            pid = int(Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[1])
+        except (OSError, ValueError, IndexError):
+            return False
+        if pid == ancestor:
+            return True
+    return False
+
+
+def kill_one_cleaning_task(killed: list[int], timeout: float = 120) -> None:
+    """SIGKILL the first Ray worker of this test process's own Ray found running a cleaning task."""
+    deadline = time.monotonic() + timeout
+    while not killed and time.monotonic() < deadline:
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
+            try:
+                running = (entry / "cmdline").read_bytes().startswith(b"ray::_clean_chunk")
+            except OSError:
+                continue
+            if running and descends_from(int(entry.name), os.getpid()):
+                os.kill(int(entry.name), signal.SIGKILL)
+                killed.append(int(entry.name))
+                return
+        time.sleep(0.02)
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").is_file(), reason="needs Linux /proc to find the Ray workers")
+def test_a_ray_worker_killed_while_cleaning_is_retried_and_the_bytes_stay(ray_engine, tmp_path):
+    records, _ = generate(1500, seed=5)
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / "feed.jsonl").write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    pipeline = pipeline_from_dict({"input": {"paths": [str(raw)]}})
+    killed: list[int] = []
+    killer = threading.Thread(target=kill_one_cleaning_task, args=(killed,))
+    killer.start()
+    try:
+        got = ray_engine.run(pipeline.with_overrides(output=str(tmp_path / "ray")))
+    finally:
+        killed.append(0)  # stops the killer if it found nothing
+        killer.join()
+    assert killed[0] > 0, "no cleaning task was seen running"
+    expected = local.run(pipeline.with_overrides(output=str(tmp_path / "local")))
+    assert got.counts == expected.counts
+    assert not differing_files(tmp_path / "local", tmp_path / "ray")
 
 
 def test_samples_give_the_same_bytes(ray_engine, tmp_path):

@@ -37,17 +37,15 @@ def test_near_pairs_are_the_nearest_on_each_side_ordered_by_distance_then_keys()
     assert review.counts.tolist() == np.histogram(sims, bins=edges)[0].tolist()
 
 
-def test_reviews_of_parts_merge_into_the_review_of_the_whole_in_any_order() -> None:
+def test_pairs_added_in_parts_in_any_order_give_the_review_of_the_whole() -> None:
     a, b, sims = random_candidates(900, seed=11)
     whole = CandidateReview(0.73)
     whole.add(a, b, sims)
-    merged = CandidateReview(0.73)
-    for part in reversed(np.array_split(np.arange(900), 17)):  # as an engine's buckets arrive
-        bucket = CandidateReview(0.73)
-        bucket.add(b[part], a[part], sims[part])  # either order of the two keys
-        merged.merge(bucket)
-    assert merged.pairs() == whole.pairs()
-    assert merged.counts.tolist() == whole.counts.tolist() and merged.merged == whole.merged
+    parts = CandidateReview(0.73)
+    for part in reversed(np.array_split(np.arange(900), 17)):  # 17 parts, the last first
+        parts.add(b[part], a[part], sims[part])  # either order of the two keys
+    assert parts.pairs() == whole.pairs()
+    assert parts.counts.tolist() == whole.counts.tolist() and parts.merged == whole.merged
 
 
 def near_copies() -> list[Document]:

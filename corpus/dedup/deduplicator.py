@@ -162,8 +162,7 @@ def _bar(progress: bool, total: int, desc: str) -> tqdm:
 
 # --------------------------------------------------------------------------- stages
 # The phases of :meth:`Deduplicator.run` as functions over one document, one batch
-# or one cluster, so that an engine that runs them elsewhere (corpus.engines.ray)
-# runs the same code.
+# or one cluster.
 
 
 def document_key(tokens: list[str], unspaced: bool) -> str:

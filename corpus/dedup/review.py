@@ -6,12 +6,9 @@ only at or above the threshold. :class:`CandidateReview` is fed the verified
 candidates, merged or not, as arrays (``add``), and keeps a histogram of their
 similarities (:data:`HISTOGRAM_BINS` bins over [0, 1]) and the :data:`NEAR_PAIRS`
 pairs nearest the threshold from above and from below. Its memory is bounded
-whatever the number of candidates, and reviews of parts merge (``merge``), so an
-engine that verifies buckets in parallel (:mod:`corpus.engines.ray`) builds one
-review per bucket and merges them into the one the local engine builds pair by
-pair. Pairs are named by row keys that increase with input order (local rows,
-Ray orders) and ordered by ``(|similarity - threshold|, a, b)``: both engines
-select the same pairs in the same order.
+whatever the number of candidates. Pairs are named by row keys that increase
+with input order and ordered by ``(|similarity - threshold|, a, b)``, so the
+pairs selected do not depend on the order they are added in.
 
 The report shows the near pairs' texts side by side. A merged document's text is
 not in the snapshot, so :meth:`CandidateReview.to_record` captures them when the
@@ -76,8 +73,7 @@ class CandidateReview:
     def add(self, a: np.ndarray, b: np.ndarray, similarity: np.ndarray) -> None:
         """Verified candidate pairs: row keys ``a``, ``b`` (in either order) and their similarities.
 
-        Each pair must be added once (an engine that sees a pair in several
-        buckets adds it from one of them).
+        Each pair must be added once.
         """
         a, b = np.asarray(a, dtype=np.int64), np.asarray(b, dtype=np.int64)
         sims = np.asarray(similarity, dtype=np.float64)
@@ -87,13 +83,6 @@ class CandidateReview:
         self.merged += int(up.sum())
         self.above = self._keep(self.above, (a[up], b[up], sims[up]))
         self.below = self._keep(self.below, (a[~up], b[~up], sims[~up]))
-
-    def merge(self, other: CandidateReview) -> None:
-        """Add the pairs another review (of other candidates, same threshold) was fed."""
-        self.counts += other.counts
-        self.merged += other.merged
-        self.above = self._keep(self.above, other.above)
-        self.below = self._keep(self.below, other.below)
 
     def _keep(self, old: tuple[np.ndarray, ...], new: tuple[np.ndarray, ...]) -> tuple[np.ndarray, ...]:
         joined = [np.concatenate([o, n]) for o, n in zip(old, new)]

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
+from corpus.clean import CleanConfig
 from corpus.clean.learned import LearnedBoilerplate, LineCounts, learn_boilerplate
 from corpus.dedup import BaseIndex, Deduplicator, Signatures
 from corpus.dedup.keep import Member
@@ -34,6 +35,9 @@ from corpus.snapshot import describe_inputs, load_snapshot, write_snapshot
 from corpus.snapshot.publish import output_lock
 
 T = TypeVar("T")
+#: How a run cleans: ``clean(items, config, strict)`` yields each document cleaned (or its
+#: reject) and each read reject, in input order (as :func:`~corpus.engines.workers.clean_in_order`).
+Clean = Callable[[Iterable[Item], CleanConfig, bool], Iterator[Document | Reject]]
 
 
 @dataclass
@@ -88,25 +92,29 @@ def run(
     progress: bool = False,
     on_reject: Callable[[Reject], None] | None = None,
     workers: int = 1,
+    clean: Clean | None = None,
 ) -> RunResult:
     """Run ``pipeline`` and publish its snapshot at ``pipeline.output.path``.
 
     With ``base`` (an earlier snapshot), the new inputs are deduplicated
     against it, its documents, clusters and rejects are carried forward, and
     its raw inputs are not read again. ``workers`` processes clean the
-    documents (see :mod:`corpus.engines.workers`); the snapshot is the same
-    for any number. The output is locked for the whole run (see
-    :func:`~corpus.snapshot.publish.output_lock`), and neither it nor ``base``
-    is read as input, even inside an input directory.
+    documents (see :mod:`corpus.engines.workers`), or ``clean`` does (the Ray
+    engine's tasks); the snapshot is the same either way. The output is
+    locked for the whole run (see :func:`~corpus.snapshot.publish.output_lock`),
+    and neither it nor ``base`` is read as input, even inside an input directory.
     """
     if not pipeline.input.paths:
         raise CorpusError(f"{pipeline.source or 'pipeline'}: no inputs; list them in [input] paths or pass --input")
+    if clean is None:
+        def clean(items: Iterable[Item], config: CleanConfig, strict: bool) -> Iterator[Document | Reject]:
+            return clean_in_order(items, config, strict=strict, workers=workers)
     with output_lock(pipeline.output.path):
-        return _run(pipeline, base, progress, on_reject, workers)
+        return _run(pipeline, base, progress, on_reject, clean)
 
 
 def _run(pipeline: Pipeline, base: str | Path | None, progress: bool,
-         on_reject: Callable[[Reject], None] | None, workers: int) -> RunResult:
+         on_reject: Callable[[Reject], None] | None, clean: Clean) -> RunResult:
     previous = load_snapshot(base) if base is not None else None
     owners = IdOwners()
     rejects = _Rejects(on_reject, owners)
@@ -120,7 +128,7 @@ def _run(pipeline: Pipeline, base: str | Path | None, progress: bool,
                          exclude=inp.exclude, limits=inp.limits, ids=owners, exclude_paths=not_inputs)
         items = _in_read_order(documents, read_rejects)
         cleaned: list[Document] = []
-        for item in _bar(clean_in_order(items, pipeline.clean, strict=inp.strict, workers=workers), "clean", progress):
+        for item in _bar(clean(items, pipeline.clean, inp.strict), "clean", progress):
             if isinstance(item, Reject):
                 rejects(item)
             else:

@@ -11,6 +11,10 @@ Memory stays bounded: at most two chunks per worker are in flight, and the
 reader is not asked for more until the oldest is back. A chunk holds at most
 :data:`CHUNK_DOCUMENTS` documents and :data:`CHUNK_CHARACTERS` of text.
 
+The ordering and the bound are :func:`clean_submitted`'s, whoever cleans a
+chunk: these processes, or the Ray engine's tasks (:mod:`corpus.engines.ray`),
+both with :func:`clean_documents`.
+
 Documents travel to the workers pickled through in-memory pipes, as
 :mod:`concurrent.futures` ships them; nothing pickled is read from or written
 to a file. Workers are started with ``spawn`` (a fresh interpreter: no state
@@ -27,9 +31,10 @@ import signal
 import threading
 import time
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from typing import TypeVar
 
 from corpus.clean import CleanConfig, Cleaner, CleaningError
 from corpus.document import Document, Reject
@@ -48,6 +53,8 @@ IN_FLIGHT_PER_WORKER = 2
 Item = Document | Reject | CorpusError
 #: What comes out of cleaning one document: the cleaned document, its reject, or (strict) the error.
 Outcome = Document | Reject | CleaningError
+#: What an executor's ``submit`` returns for one chunk: a future, a Ray object reference.
+Handle = TypeVar("Handle")
 
 
 class WorkerError(CorpusError):
@@ -90,7 +97,7 @@ def clean_in_order(items: Iterable[Item], config: CleanConfig, *, strict: bool =
     """
     if workers < 1:
         raise CorpusError(f"workers = {workers}; it must be 1 or more")
-    chunks = _chunks(items)
+    chunks = chunked(items)
     if workers > 1:
         head = list(itertools.islice(chunks, 2))
         chunks = itertools.chain(head, chunks)
@@ -102,7 +109,9 @@ def clean_in_order(items: Iterable[Item], config: CleanConfig, *, strict: bool =
         yield from _merge(chunk, clean_documents(cleaner, _documents(chunk), strict))
 
 
-def _chunks(items: Iterable[Item]) -> Iterator[list[Item]]:
+def chunked(items: Iterable[Item]) -> Iterator[list[Item]]:
+    """``items`` cut into the chunks every executor cleans: at most :data:`CHUNK_DOCUMENTS`
+    documents and :data:`CHUNK_CHARACTERS` of text, an error ending its chunk."""
     chunk: list[Item] = []
     docs = characters = 0
     for item in items:
@@ -132,30 +141,39 @@ def _merge(chunk: list[Item], outcomes: list[Outcome]) -> Iterator[Document | Re
         yield item
 
 
+def clean_submitted(chunks: Iterable[list[Item]], submit: Callable[[list[Document]], Handle],
+                    outcomes: Callable[[Handle], list[Outcome]], in_flight: int) -> Iterator[Document | Reject]:
+    """Each chunk's documents handed to ``submit`` (a worker pool, Ray), ``in_flight`` chunks at most
+    at once; every item yielded in input order, each document replaced by its outcome.
+
+    ``outcomes(handle)`` waits for one chunk's outcomes. The oldest chunk is
+    always awaited first, so the order never depends on which chunk finishes
+    first, and no more chunks are read while ``in_flight`` are out.
+    """
+    pending: deque[tuple[list[Item], Handle]] = deque()
+    for chunk in chunks:
+        pending.append((chunk, submit(_documents(chunk))))
+        if len(pending) >= in_flight:
+            chunk, handle = pending.popleft()
+            yield from _merge(chunk, outcomes(handle))
+    while pending:
+        chunk, handle = pending.popleft()
+        yield from _merge(chunk, outcomes(handle))
+
+
 def _clean_on_workers(chunks: Iterator[list[Item]], config: CleanConfig, strict: bool,
                       workers: int) -> Iterator[Document | Reject]:
     pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
                                initializer=_start_worker, initargs=(config, strict, os.getpid()))
-    pending: deque[tuple[list[Item], Future[list[Outcome]]]] = deque()
     try:
-        for chunk in chunks:
-            pending.append((chunk, pool.submit(_clean_chunk, _documents(chunk))))
-            if len(pending) >= IN_FLIGHT_PER_WORKER * workers:
-                yield from _merge(*_next_result(pending))
-        while pending:
-            yield from _merge(*_next_result(pending))
+        yield from clean_submitted(chunks, lambda docs: pool.submit(_clean_chunk, docs), Future.result,
+                                   IN_FLIGHT_PER_WORKER * workers)
     except BrokenProcessPool as err:
         raise WorkerError("a cleaning worker process died (killed, or out of memory?); nothing was published. "
                           "Run again, with fewer --workers if memory is short") from err
     finally:
         # Also on an error or an interrupt: queued chunks are dropped, running ones finish.
         pool.shutdown(wait=True, cancel_futures=True)
-
-
-def _next_result(pending: deque[tuple[list[Item], Future[list[Outcome]]]]) -> tuple[list[Item], list[Outcome]]:
-    """The oldest chunk in flight and its outcomes, once they are back."""
-    chunk, future = pending.popleft()
-    return chunk, future.result()
 
 
 _cleaner: Cleaner | None = None
