@@ -7,9 +7,11 @@ Two settings matter for a news corpus:
   explicit step here.
 - ``include_comments=False``: reader comments are not the article.
 
-Around trafilatura, two steps that measurably raise extraction F1 on real
-pages (``python -m bench.aeb``, the AEB set and Mozilla's Readability set)
-without losing article prose:
+Around trafilatura, two steps that raise extraction F1 on real pages
+(``python -m bench.aeb``: AEB 0.9598 -> 0.9661, Mozilla's Readability set
+0.9333 -> 0.9399) by precision, recall nearly unchanged (-0.001 and -0.003:
+Readability's reference keeps some headlines, and some of what its pages
+hide):
 - what a browser does not show is not the article: elements with the
   ``hidden`` attribute, ``aria-hidden="true"``, or styled ``display: none`` /
   ``visibility: hidden`` are pruned before extraction (Readability's test of a
