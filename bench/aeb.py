@@ -6,7 +6,9 @@ with trafilatura's defaults otherwise, on the 181 pages and ground truth of
 ``../shared/bench-data/aeb`` (read in place, never copied), scored with the
 benchmark's own metric (:func:`bench.metrics.text_scores`). A page that
 ``corpus`` rejects (no article text left) scores as an empty output, as a
-``None`` from trafilatura does.
+``None`` from trafilatura does; ``lost_pages`` lists the pages corpus leaves
+empty and trafilatura does not. ``--aeb ../shared/bench-data/readability``
+runs the same on Mozilla's Readability pages (same layout, same metric).
 """
 
 from __future__ import annotations
@@ -47,17 +49,20 @@ def evaluate(aeb_dir: Path) -> dict[str, Any]:
         with gzip.open(aeb_dir / "html" / f"{page_id}.html.gz", "rt", encoding="utf-8") as f:
             pages[page_id] = f.read()
     out: dict[str, Any] = {"pages": len(pages)}
+    produced_by: dict[str, dict[str, str]] = {}
     for name, extract, ver in (
         ("corpus", corpus_extract, version("corpus")),
         ("trafilatura", trafilatura_extract, version("trafilatura")),
     ):
         start = time.perf_counter()
-        produced = {pid: extract(html, truth[pid].get("url")) for pid, html in pages.items()}
+        produced = produced_by[name] = {pid: extract(html, truth[pid].get("url")) for pid, html in pages.items()}
         seconds = time.perf_counter() - start
         scores = text_scores((truth[pid].get("articleBody", ""), produced[pid]) for pid in pages)
         out[name] = {**scores, "version": ver, "seconds": seconds, "pages_per_s": len(pages) / seconds,
                      "empty": sum(1 for t in produced.values() if not t.strip())}
     out["f1_difference"] = out["corpus"]["f1"] - out["trafilatura"]["f1"]
+    out["lost_pages"] = sorted(pid for pid, text in produced_by["corpus"].items()
+                               if not text.strip() and produced_by["trafilatura"][pid].strip())
     return out
 
 

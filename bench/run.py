@@ -36,6 +36,8 @@ from bench.metrics import false_merges, line_scores, pair_scores, text_scores, w
 
 ROOT = Path(__file__).resolve().parent.parent
 WORK = ROOT / "bench" / "work"
+# Mozilla's Readability test pages, scored like the AEB set by bench.aeb (skipped there when absent).
+READABILITY_DIR = ROOT.parent / "shared" / "bench-data" / "readability"
 PEERS_PY = ROOT / "bench" / ".peers" / "bin" / "python"
 
 #: (name, python, module) of every dedup tool; "project" is this interpreter.
@@ -382,6 +384,10 @@ def main() -> None:
         aeb = run_process([sys.executable, "-m", "bench.aeb", "--out", str(WORK / "aeb.json")], WORK / "aeb.log",
                           args.timeout)
         results["aeb"] = json.loads((WORK / "aeb.json").read_text()) if aeb["ok"] else aeb
+        readability = run_process([sys.executable, "-m", "bench.aeb", "--aeb", str(READABILITY_DIR),
+                                   "--out", str(WORK / "readability.json")], WORK / "readability.log", args.timeout)
+        results["readability"] = (json.loads((WORK / "readability.json").read_text()) if readability["ok"]
+                                  else readability)
     results["total_s"] = time.perf_counter() - started
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(results, indent=2) + "\n")

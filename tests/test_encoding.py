@@ -23,7 +23,16 @@ from hypothesis import strategies as st
 
 from bench.generate import generate
 from conftest import SAMPLES, SHARED
-from corpus.clean.encoding import REPAIR, _Triggers, ftfy_repair, needs_repair, repair_encoding
+from corpus.clean.encoding import (
+    MOJIBAKE_FOLLOWERS,
+    MOJIBAKE_LEADS,
+    REPAIR,
+    _Triggers,
+    ftfy_repair,
+    has_utf8_mojibake,
+    needs_repair,
+    repair_encoding,
+)
 
 DATA = SHARED / "bench-data"
 SEEDS = [p.read_text(encoding="utf-8") for p in sorted((SAMPLES / "text").glob("*.txt"))]
@@ -159,3 +168,21 @@ def test_the_fixes_ftfy_runs_are_the_ones_accounted_for():
     }
     assert chardata.HTML_ENTITY_RE.pattern.startswith("&")  # no entity without "&", which is checked first
 
+
+
+def _mojibake_by_characters(text: str) -> bool:
+    """The definition of UTF-8 mojibake :func:`has_utf8_mojibake` tests: a lead character, then a follower."""
+    return any(a in MOJIBAKE_LEADS and b in MOJIBAKE_FOLLOWERS for a, b in zip(text, text[1:]))
+
+
+@settings(deadline=None, max_examples=400)
+@given(suspect_texts | any_texts | st.text(st.sampled_from(MOJIBAKE_LEADS + MOJIBAKE_FOLLOWERS + "aé\ud800€"), max_size=12))
+def test_the_page_mojibake_test_searching_bytes_is_the_character_test(text):
+    assert has_utf8_mojibake(text) == _mojibake_by_characters(text)
+
+
+def test_the_page_mojibake_test_on_every_pair_of_its_characters():
+    chars = MOJIBAKE_LEADS + MOJIBAKE_FOLLOWERS + "aZ \u00c1\u00f5\u00bf\u00c0\u2017\u201f\u20ad"
+    for a in chars:
+        for b in chars:
+            assert has_utf8_mojibake(f"x{a}{b}y") == _mojibake_by_characters(f"x{a}{b}y"), (a, b)

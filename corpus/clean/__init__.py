@@ -3,7 +3,8 @@
 The steps run in this order, each switchable in :class:`CleanConfig`:
 
 1. ``extract_html``: a page (``metadata["format"] == "html"``) becomes its
-   article text; title, date, site and URL become document fields. A page
+   article text; title, date, site and URL become document fields (a first
+   line that repeats the title is removed as ``title``). A page
    given as bytes is decoded first, as a browser would
    (:func:`corpus.readers.decoding.decode`).
 2. ``repair_encoding``: ftfy fixes mojibake, entities and control characters.
@@ -36,7 +37,7 @@ from corpus.clean.html import ExtractionError, extract_article
 from corpus.clean.learned import template_of
 from corpus.clean.normalize import normalize_text
 from corpus.clean.source import derive_source
-from corpus.document import Document, Reject
+from corpus.document import Document, Reject, Removal
 from corpus.errors import ConfigError, CorpusError
 from corpus.readers.decoding import NotText, content_type_header, decode
 
@@ -50,6 +51,10 @@ __all__ = [
     "clean_text",
     "load_rules",
 ]
+
+
+# The rule name of the headline line taken out of an extracted page's text (it is in ``title``).
+TITLE_RULE = "title"
 
 
 class CleaningError(CorpusError):
@@ -154,6 +159,8 @@ class Cleaner:
         except ExtractionError as err:
             raise CleaningError(str(err)) from err
         doc.text = article.text
+        if article.title_line:
+            doc.removed.append(Removal(rule=TITLE_RULE, line=article.title_line))
         doc.title = doc.title or article.title
         doc.published = article.published or doc.published
         doc.url = doc.url or article.url
