@@ -41,10 +41,10 @@ process that calls :func:`run`):
    a map. Driver: the edges, an ``order -> root`` table of the clustered
    documents (16 bytes each, broadcast to the workers), and every signature
    (num_perm x 4 bytes per document), which the snapshot stores.
-6. **story**: story-term counts and the published date of the kept documents
-   (map); grouping from them on the driver (``stories_from_counts``, as
+6. **story**: story-term readings and the published date of the kept documents
+   (map); grouping from them on the driver (``stories_from_readings``, as
    local); each kept document gets its story on the driver as it streams to
-   the snapshot writer. Driver: the kept documents' term counts, dates and
+   the snapshot writer. Driver: the kept documents' term readings, dates and
    story labels.
 7. **snapshot** (driver): ``write_snapshot`` as local, streaming the kept
    documents from a distributed sort by order; clusters records and rejects are
@@ -114,7 +114,7 @@ from corpus.dedup.review import CandidateReview
 from corpus.dedup.keep import Member
 from corpus.dedup.normalize import tokenize
 from corpus.dedup.shingles import TokenHasher
-from corpus.dedup.story import stories_from_counts, term_counts
+from corpus.dedup.story import read_terms, stories_from_readings
 from corpus.document import Document, Reject
 from corpus.engines.local import (
     RunCounts,
@@ -660,13 +660,13 @@ def _sig_rows(orders: np.ndarray, values: np.ndarray, counts: np.ndarray, ids: l
 
 
 def _terms(batch: Any) -> Any:
-    """The story-term counts and published date of each kept document (story annotation)."""
+    """The story-term reading and published date of each kept document (story annotation)."""
     import pyarrow as pa
 
     docs = [pickle.loads(b) for b in batch.column("blob").to_pylist()]
     return _table({"order": (pa.int64(), batch.column("order").to_pylist()), "id": (pa.string(), [d.id for d in docs]),
                    "published": (pa.string(), [d.published for d in docs]),
-                   "terms": (pa.binary(), [pickle.dumps(term_counts(d.text)) for d in docs])})
+                   "terms": (pa.binary(), [pickle.dumps(read_terms(d.text)) for d in docs])})
 
 
 def _with_story(doc: Document, story: str | None) -> Document:
@@ -967,8 +967,8 @@ class _Run:
         if cfg.story and kept_count:
             terms = sorted((r["order"], r["id"], r["published"], pickle.loads(r["terms"]))
                            for r in self._map(kept, _terms).iter_rows())
-            stories = stories_from_counts([i for _, i, _, _ in terms], [t for _, _, _, t in terms], float(cfg.story_threshold),
-                                          [p for _, _, p, _ in terms], cfg.story_window_days)
+            stories = stories_from_readings([i for _, i, _, _ in terms], [t for _, _, _, t in terms], float(cfg.story_threshold),
+                                            [p for _, _, p, _ in terms], cfg.story_window_days)
             self._done("story", "dedup")
             # The kept documents stream to the driver in order, the order ``stories`` is in.
             found.kept = (_with_story(pickle.loads(r["blob"]), story)
