@@ -11,7 +11,8 @@
    cross-validation: for each fold, the threshold is chosen on the other folds
    (highest recall with false <= 3%) and the fold judges it; reported are the
    mean and spread of those held-out figures (what a new set of rated pairs
-   should see), and each threshold's figures fold by fold.
+   should see), each threshold's figures fold by fold, and each fold's texts grouped alone
+   at the default (a smaller corpus, as a new set of rated pairs would be).
 2. Samples: ``samples/`` read, cleaned and deduplicated as ``make corpus``
    does; the kept write-ups of the Kaba case (``tests/data/samples_truth.json``,
    ``story``) must share one story, no other sample document may join it,
@@ -41,7 +42,7 @@ import xxhash
 from bench import generate
 from corpus import Cleaner, read
 from corpus.dedup import DedupConfig, Deduplicator
-from corpus.dedup.story import assign_stories, term_counts, stories_from_counts
+from corpus.dedup.story import assign_stories, read_terms, stories_from_readings
 from corpus.document import Document
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -91,21 +92,42 @@ def pair_scores(story: dict[str, str], pairs: list[dict[str, Any]]) -> dict[str,
     return out
 
 
-def semeval_bench(path: Path) -> dict[str, Any]:
+def semeval_bench(path: Path, threshold: float) -> dict[str, Any]:
+    """The threshold sweep (same-language pairs, all of them and fold by fold), cross-validation, per language at ``threshold``."""
     texts, pairs = semeval(path)
     ids = sorted(texts)
-    counts = [term_counts(texts[i]) for i in ids]
-    sweep = {}
-    for threshold in THRESHOLDS:
+    readings = [read_terms(texts[i]) for i in ids]
+    runs = {}
+    for t in THRESHOLDS:
         start = time.perf_counter()
-        story = dict(zip(ids, stories_from_counts(ids, counts, threshold)))
-        seconds = time.perf_counter() - start
-        sweep[threshold] = {"scores": pair_scores(story, pairs), "group_seconds": seconds, "labels": story,
-                            "largest_story": max(Counter(story.values()).values())}
-    for run in sweep.values():
-        run["folds"] = _spread([run["scores"][f"fold-{k}"]["same-language"] for k in range(FOLDS)])
-    return {"documents": len(ids), "pairs": len(pairs), "folds": FOLDS,
-            "cross_validation": cross_validation(sweep, pairs), "sweep": sweep}
+        story = dict(zip(ids, stories_from_readings(ids, readings, t)))
+        runs[t] = {"scores": pair_scores(story, pairs), "group_seconds": time.perf_counter() - start, "labels": story}
+    cv = cross_validation(runs, pairs)
+    sweep = {}
+    for t, run in runs.items():
+        same, cross = run["scores"]["all"]["same-language"], run["scores"]["all"]["cross-language"]
+        sweep[t] = {"recall": same["recall"], "false": same["false"],
+                    **{f"folds_{k}": v for k, v in _spread([run["scores"][f"fold-{f}"]["same-language"] for f in range(FOLDS)]).items()},
+                    "cross_language_recall": cross["recall"], "cross_language_false": cross["false"],
+                    "largest_story": max(Counter(run["labels"].values()).values()), "group_seconds": run["group_seconds"]}
+    return {"documents": len(ids), "pairs": len(pairs), "folds": FOLDS, "cross_validation": cv, "sweep": sweep,
+            "per_language_at_default": runs[threshold]["scores"]["all"],
+            "fold_alone_at_default": fold_alone(texts, pairs, threshold)}
+
+
+def fold_alone(texts: dict[str, str], pairs: list[dict[str, Any]], threshold: float) -> dict[str, dict[str, Any]]:
+    """Each fold's texts grouped alone at ``threshold``: what a new, smaller set of rated pairs sees.
+
+    A smaller corpus links more different-story pairs: a document that has no
+    write-up of its own event at hand is left with its rated partner.
+    """
+    out = {}
+    for fold in range(FOLDS):
+        chosen = [p for p in pairs if p["fold"] == fold]
+        ids = sorted({p["a"] for p in chosen} | {p["b"] for p in chosen})
+        s = pair_scores(dict(zip(ids, assign_stories(ids, [texts[i] for i in ids], threshold))), chosen)["all"]["same-language"]
+        out[f"fold-{fold}"] = {"documents": len(ids), "recall": s["recall"], "false": s["false"]}
+    return out
 
 
 def cross_validation(sweep: dict[float, dict[str, Any]], pairs: list[dict[str, Any]]) -> dict[str, Any]:
@@ -118,9 +140,8 @@ def cross_validation(sweep: dict[float, dict[str, Any]], pairs: list[dict[str, A
         pick = max(allowed, key=lambda t: (scores[t]["recall"], t)) if allowed else max(THRESHOLDS)
         chosen.append(pick)
         held.append(sweep[pick]["scores"][f"fold-{fold}"]["same-language"])
-    for run in sweep.values():
-        del run["labels"]
-    return {"chosen_thresholds": chosen, "held_out": _spread(held)}
+    return {"chosen_thresholds": chosen, "held_out": _spread(held),
+            "folds": {f"fold-{k}": {"threshold": chosen[k], "recall": h["recall"], "false": h["false"]} for k, h in enumerate(held)}}
 
 
 def _same_language(story: dict[str, str], pairs: list[dict[str, Any]]) -> dict[str, float]:
@@ -199,15 +220,18 @@ def summary(result: dict[str, Any], threshold: float) -> str:
                      "| cross-language recall | cross-language false |")
         lines.append("|---:|---:|---:|---:|---:|---:|---:|")
         for t, run in sem["sweep"].items():
-            s = run["scores"]["all"]
-            lines.append(f"| {t} | {_pct(s['same-language']['recall'])} | {_pct(s['same-language']['false'])} "
-                         f"| {_spread_text(run['folds'], 'recall')} | {_spread_text(run['folds'], 'false')} "
-                         f"| {_pct(s['cross-language']['recall'])} | {_pct(s['cross-language']['false'])} |")
+            folds = {k[len("folds_"):]: v for k, v in run.items() if k.startswith("folds_")}
+            lines.append(f"| {t} | {_pct(run['recall'])} | {_pct(run['false'])} "
+                         f"| {_spread_text(folds, 'recall')} | {_spread_text(folds, 'false')} "
+                         f"| {_pct(run['cross_language_recall'])} | {_pct(run['cross_language_false'])} |")
         lines.append(f"\nPer language at {threshold} (all pairs):")
         lines.append("| language | pairs rated <= 1.5 | recall | pairs rated >= 3.5 | false |")
         lines.append("|---|---:|---:|---:|---:|")
-        for lang, s in sem["sweep"][threshold]["scores"]["all"].items():
+        for lang, s in sem["per_language_at_default"].items():
             lines.append(f"| {lang} | {s['same_pairs']} | {_pct(s['recall'])} | {s['different_pairs']} | {_pct(s['false'])} |")
+        alone = sem["fold_alone_at_default"]
+        lines.append(f"\nEach fold's texts grouped alone at {threshold} (same-language recall / false): " + ", ".join(
+            f"{k} ({a['documents']} documents) {_pct(a['recall'])} / {_pct(a['false'])}" for k, a in alone.items()))
     sam = result["samples"]
     lines.append(f"\nSamples: the {len(sam['write_ups_kept'])} kept write-ups in {sam['write_up_stories']} story; "
                  f"other documents on the case joining it: {sam['same_event_joined'] or 'none'}; "
@@ -232,7 +256,7 @@ def main() -> None:
     result: dict[str, Any] = {"default_threshold": threshold}
     texts: dict[str, str] = {}
     if (args.semeval / "pairs.csv.gz").exists():
-        result["semeval"] = semeval_bench(args.semeval)
+        result["semeval"] = semeval_bench(args.semeval, threshold)
         texts = semeval(args.semeval)[0]
     else:
         print(f"SemEval sample not found at {args.semeval}: skipped")

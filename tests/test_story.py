@@ -12,7 +12,8 @@ import corpus
 from corpus.dedup import DedupConfig, Deduplicator
 from corpus.dedup.normalize import tokens
 from corpus.dedup.shingles import shingles
-from corpus.dedup.story import assign_stories, average_linkage, story_id, story_terms
+from corpus.dedup import story as story_module
+from corpus.dedup.story import assign_stories, average_linkage, read_terms, story_id, story_terms
 from corpus.document import Document
 from corpus.errors import ConfigError
 from test_dedup_texts import UNRELATED, seed_texts
@@ -95,7 +96,7 @@ def test_semeval_same_event_pairs_mostly_share_a_story():
     texts, pairs = semeval(SEMEVAL)
     ids = sorted(texts)
     scores = pair_scores(dict(zip(ids, assign_stories(ids, [texts[i] for i in ids]))), pairs)["all"]["same-language"]
-    assert scores["recall"] >= 0.8 and scores["false"] <= 0.04
+    assert scores["recall"] >= 0.8 and scores["false"] <= 0.03  # the acceptance bars of issue #12
 
 
 def test_pipeline_sets_the_story_keys_and_names_a_bad_one():
@@ -105,3 +106,37 @@ def test_pipeline_sets_the_story_keys_and_names_a_bad_one():
     assert (dedup.story, dedup.story_threshold, dedup.story_window_days) == (True, 0.3, 7)
     with pytest.raises(ConfigError, match="story_window_days"):
         pipeline_from_dict({"dedup": {"story_window_days": "a week"}}, "p.toml")
+
+
+CHROME = ("We use cookies and similar technologies to improve the functions of our website, to show you the most "
+          "relevant news and advertising, and to collect anonymous technical data about how visitors use our pages. "
+          "By clicking accept you agree to this; you can change your choice at any time in the privacy settings.")
+
+
+def test_text_other_documents_hold_too_does_not_link_them(monkeypatch):
+    """Two unrelated articles under one site's long cookie notice: the notice alone would make them one story."""
+    ids = ["bins", "school"]
+    texts = [f"{k.title()} news\n{CHROME}\n{UNRELATED[k]}" for k in ids]
+    assert len(set(assign_stories(ids, texts))) == 2
+    monkeypatch.setattr(story_module, "PASSAGE", 2**20)  # no run is ever long enough to be left out
+    assert len(set(assign_stories(ids, texts))) == 1
+
+
+def test_copies_share_a_story_though_all_their_text_is_repeated():
+    """A copy's shared text is what it is: not left out when that would take most of the document."""
+    text = seed_texts()[0]
+    ids = ["a", "b", "c", "d"]
+    texts = [text, text, text.replace("officers", "police officers") + "\nMore on our site.", UNRELATED["bins"]]
+    stories = assign_stories(ids, texts)
+    assert stories[0] == stories[1] == stories[2] == story_id(["a", "b", "c"]) and stories[3] == story_id(["d"])
+
+
+def test_reading_keeps_the_terms_and_bigrams_of_the_story_terms():
+    """Unspaced runs cut between the lede and the rest still make their bigram; the lede is counted apart."""
+    text = "伦敦警察拒绝携带枪支" * 40 + " Met 24"
+    reading = read_terms(text)
+    top = text[: story_module.MAX_CHARS]
+    unigrams = [t for t in story_terms(top) if len(t) == 1 or not story_module._UNSPACED.match(t)]
+    assert list(reading.terms) == unigrams
+    assert sum(reading.joined) == sum(1 for t in story_terms(top) if len(t) == 2 and story_module._UNSPACED.match(t))
+    assert reading.lede == story_module.LEDE_CHARS  # the first 300 characters, one term each
