@@ -147,3 +147,33 @@ def test_a_quote_that_ends_several_different_articles_is_not_learned():
     lines = {row["line"] for row in learn(docs).report()}
     assert not lines & {quote, sign_off}
     assert not lines & {line for doc in docs for line in doc.text.split("\n")}
+
+
+TEASERS = ["The harbour wall will be rebuilt next spring, the council said on Friday night.",
+           "School meals will cost more from September, parents were told at a meeting.",
+           "The night bus returns to the old town after a long campaign by residents."]
+
+
+def test_a_page_whose_text_is_only_its_sites_teasers_is_rejected_not_merged(tmp_path):
+    """Pages of one site whose extractor kept its "most read" teasers under each article, and three whose
+    extracted text is those teasers alone: the teasers are learned (they end different articles), the three
+    pages are rejected with the reason, and the articles keep every line and merge with nothing."""
+    import json
+
+    from corpus.engines.local import run
+    from corpus.pipeline import pipeline_from_dict
+    from corpus.snapshot import load_snapshot
+
+    records = [{"id": f"article-{k}", "source": "ledger.example",
+                "text": "\n\n".join([f"Headline {k}: {TOPICS[k]}", *article(TOPICS[k], k), *TEASERS])} for k in range(5)]
+    records += [{"id": f"teasers-{k}", "source": "ledger.example", "text": "\n\n".join(TEASERS)} for k in range(3)]
+    (tmp_path / "pages.jsonl").write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    result = run(pipeline_from_dict({"input": {"paths": [str(tmp_path / "pages.jsonl")]},
+                                     "output": {"path": str(tmp_path / "out")}}))
+    rejected = {r.id: (r.stage, r.reason) for r in result.rejects}
+    assert sorted(rejected) == [f"teasers-{k}" for k in range(3)]
+    assert all(stage == "learned" and "learned boilerplate" in reason for stage, reason in rejected.values()), rejected
+    snapshot = load_snapshot(tmp_path / "out")
+    kept = {doc.id: doc.text for doc in snapshot.documents()}
+    assert kept == {f"article-{k}": "\n\n".join([f"Headline {k}: {TOPICS[k]}", *article(TOPICS[k], k)]) for k in range(5)}
+    assert not list(snapshot.clusters()) or all(len(c["members"]) <= 1 for c in snapshot.clusters())
