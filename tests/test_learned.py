@@ -177,3 +177,22 @@ def test_a_page_whose_text_is_only_its_sites_teasers_is_rejected_not_merged(tmp_
     kept = {doc.id: doc.text for doc in snapshot.documents()}
     assert kept == {f"article-{k}": "\n\n".join([f"Headline {k}: {TOPICS[k]}", *article(TOPICS[k], k)]) for k in range(5)}
     assert not list(snapshot.clusters()) or all(len(c["members"]) <= 1 for c in snapshot.clusters())
+
+
+def test_a_heading_that_many_sites_articles_share_stays():
+    """Prose that looks like chrome: "What happens next", a heading in one article of each of six sites
+    without sources. Each site's scope holds it once, and the sourceless pages as a whole are no scope:
+    it stays, while each site's own chrome goes."""
+    names = ["Ledger", "Gazette", "Courier", "Herald", "Post", "Times"]
+    docs = []
+    for s, name in enumerate(names):
+        for k in range(3):
+            paragraphs = article(TOPICS[(s + k) % len(TOPICS)], 10 * s + k)
+            if k == 0:
+                paragraphs = [*paragraphs[:2], "What happens next", paragraphs[2]]
+            docs.append(page(f"{name}-{k}", site(name), paragraphs))
+    learned = learn(docs)
+    lines = {row["line"] for row in learned.report()}
+    assert "What happens next" not in lines
+    assert all(set(site(name)[1]) <= lines for name in names)
+    assert "What happens next" in learned.strip(docs[0]).text.split("\n")
