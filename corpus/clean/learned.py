@@ -147,9 +147,9 @@ SCOPE_SEP = "\0"
 
 
 def scopes_of(doc: Document) -> tuple[str, ...]:
-    """The groups whose documents ``doc``'s lines are counted among: its source (a named one: never
-    :data:`UNSOURCED`, which is no site), and that source's documents that open, or close, with the
-    same lines as ``doc`` (``"<source>\\0template:first:<hash>"``, :func:`template_of`)."""
+    """The groups whose documents ``doc``'s lines are counted among: its source as a whole (a named
+    one only: the sourceless documents together are no site), and that source's documents that open,
+    or close, with the same lines as ``doc`` (``"<source>\\0template:first2:<hash>"``, :func:`template_of`)."""
     source = source_of(doc)
     edges = doc.metadata.get("template")
     if not isinstance(edges, list):
