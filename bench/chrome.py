@@ -19,7 +19,7 @@ Pure prose must stay whole: the SemEval-2022 article bodies (10 languages) and
 from the AEB pages' HTML, with and without page chrome stripped after it.
 
 ``--learned`` measures learned boilerplate without sources. First, whether the
-real pages of one site (AEB, by url host) share a template. Then each real page's
+real pages of one site (AEB, by url host) meet in an edge scope. Then each real page's
 chrome lines (head and tail) are a site template; several different real
 bodies go under each template (4), and ten bodies are each syndicated under six
 templates; no document has a url or a source. Scored: lines learned, chrome
@@ -47,7 +47,7 @@ from typing import Any
 from bench.metrics import pair_scores
 from corpus.clean import CleanConfig, Cleaner, CleaningError
 from corpus.clean.chrome import chrome_lines
-from corpus.clean.learned import LineCounts, learn_boilerplate, line_key, source_of
+from corpus.clean.learned import LineCounts, learn_boilerplate, line_key, scopes_of
 from corpus.clean.normalize import normalize_text
 from corpus.dedup import Deduplicator
 from corpus.document import Document
@@ -261,27 +261,27 @@ def learned_corpus(found: list[Page], per_template: int = 4, syndicated: int = 1
 
 
 def score_templates(found: list[Page], shared: Path = SHARED) -> dict[str, Any]:
-    """Whether real pages of one site share a template (:func:`corpus.clean.learned.source_of`) and pages of
-    different sites do not: AEB's pages, their site by the host of their url, cleaned as ``corpus run`` cleans."""
+    """Whether real pages of one site meet in an edge scope (:func:`corpus.clean.learned.scopes_of`) and pages
+    of different sites do not: AEB's pages, their site by the host of their url, cleaned as ``corpus run`` cleans."""
     from urllib.parse import urlparse
 
     truth = json.loads((shared / "bench-data" / "aeb" / "ground-truth.json").read_text(encoding="utf-8"))
     cleaner = Cleaner()
+    pages_of: dict[str, list[set[str]]] = {}
     hosts: dict[str, set[str]] = {}
-    templates_of: dict[str, set[str]] = {}
     for page in found:
         source, _, page_id = page.name.partition("/")
         if source != "aeb":
             continue
         host = urlparse(truth[page_id]["url"]).hostname or ""
-        template = source_of(cleaner.clean(Document(id=page.name, text=page.text)))
-        templates_of.setdefault(host, set()).add(template)
-        hosts.setdefault(template, set()).add(host)
-    several = [h for h, t in templates_of.items() if sum(1 for p in found if p.name.startswith("aeb/") and
-                                                         urlparse(truth[p.name[4:]]["url"]).hostname == h) > 1]
+        scopes = set(scopes_of(cleaner.clean(Document(id=page.name, text=page.text))))
+        pages_of.setdefault(host, []).append(scopes)
+        for scope in scopes:
+            hosts.setdefault(scope, set()).add(host)
+    several = [h for h, scopes in pages_of.items() if len(scopes) > 1]
     return {"sites_with_several_pages": len(several),
-            "of_which_one_template": sum(1 for h in several if len(templates_of[h]) == 1),
-            "templates": len(hosts), "templates_of_several_sites": sorted(sorted(h) for h in hosts.values() if len(h) > 1)}
+            "of_which_share_a_scope": sum(1 for h in several if set.intersection(*pages_of[h])),
+            "scopes": len(hosts), "scopes_of_several_sites": sorted(sorted(h) for h in hosts.values() if len(h) > 1)}
 
 
 def score_learned(found: list[Page], page_chrome: bool, one_source: bool = False, show: int = 0) -> dict[str, Any]:

@@ -1,7 +1,7 @@
 """Learned boilerplate without sources: a site's chrome is learned from its template; prose never is."""
 
-from corpus.clean.learned import (ANY_SOURCE, TEMPLATE, LearnConfig, LineCounts, learn_boilerplate, line_key,
-                                  source_of)
+from corpus.clean.learned import (ANY_SOURCE, UNSOURCED, LearnConfig, LineCounts, learn_boilerplate, line_key,
+                                  scopes_of, source_of)
 from corpus.document import Document
 
 TOPICS = ["the council budget", "a new tram line", "the harbour wall", "school meals", "the river clean-up",
@@ -45,19 +45,22 @@ def corpus() -> list[Document]:
     return docs
 
 
-def test_documents_of_one_template_form_one_source():
+def test_documents_of_one_site_share_their_edge_scopes():
     docs = corpus()
-    assert all(doc.source is None for doc in docs)
-    sources = {source_of(doc) for doc in docs}
-    assert all(s.startswith(TEMPLATE) for s in sources) and len(sources) == 10
-    assert source_of(Document(id="x", text="Any\ntext", source="ledger.example")) == "ledger.example"
+    assert all(doc.source is None and source_of(doc) == UNSOURCED for doc in docs)
+    ledger, gazette = scopes_of(docs[0]), scopes_of(docs[4])
+    assert all(scopes_of(doc) == ledger for doc in docs[:4])
+    assert ledger and not set(ledger) & set(gazette)
+    # No scope of every sourceless document: they are no site, and a quote in half of them is no chrome.
+    assert UNSOURCED not in ledger
+    assert scopes_of(Document(id="x", text="Any\ntext", source="ledger.example"))[0] == "ledger.example"
 
 
 def test_a_sites_chrome_is_learned_without_sources_and_stripped():
     docs = corpus()
     learned = learn(docs)
     rows = learned.report()
-    ledger = {row["line"] for row in rows if row["source"] == source_of(docs[0])}
+    ledger = {row["line"] for row in rows if row["source"] == UNSOURCED}
     head, tail = site("Ledger")
     assert set(head + tail) <= ledger
     stripped = learned.strip(docs[0])
@@ -71,8 +74,8 @@ def test_syndicated_and_quoted_prose_is_never_learned():
     wire = article("the strike", 99)
     assert not lines & set(wire)
     assert not any("carry guns" in line for line in lines)
-    # Shared by every site, and a line of more than five sources' different articles: learned across sources.
-    assert {"News", "Sport", "What's on"} <= {row["line"] for row in learn(docs).report() if row["source"] == ANY_SOURCE}
+    # Every site's menu: learned among the pages without a source.
+    assert {"News", "Sport", "What's on"} <= {row["line"] for row in learn(docs).report() if row["source"] == UNSOURCED}
 
 
 def test_a_quote_in_articles_of_several_templates_is_not_learned():
@@ -108,13 +111,88 @@ def test_a_line_without_letters_is_never_learned():
 
 
 def test_page_chrome_keeps_the_template_it_strips():
-    """Cleaning with page_chrome records the template before the chrome (its first and last lines) goes."""
+    """Cleaning with page_chrome records the edge scopes before the chrome (its first and last lines) goes."""
     from corpus.clean import CleanConfig, Cleaner
 
     cleaner = Cleaner(CleanConfig(page_chrome=True))
     docs = corpus()
     cleaned = [cleaner.clean(doc) for doc in docs[:4]]  # one site's four articles
     assert all(not doc.text.startswith("Ledger") for doc in cleaned)
-    assert len({source_of(doc) for doc in cleaned}) == 1
-    # The same template as without page_chrome: the text's edges once the rules have run.
-    assert source_of(cleaned[0]) == source_of(Cleaner().clean(docs[0])) == cleaned[0].metadata["template"]
+    assert set.intersection(*(set(scopes_of(doc)) for doc in cleaned))  # they meet in a scope
+    # The same scopes as without page_chrome: the text's edges once the rules have run.
+    assert scopes_of(cleaned[0]) == scopes_of(Cleaner().clean(docs[0]))
+    assert [scope.split("\0")[1] for scope in scopes_of(cleaned[0])] == cleaned[0].metadata["template"]
+
+
+def test_a_site_whose_pages_open_with_their_own_title_is_learned_by_its_footer():
+    """No chrome above the article: the first lines are each page's own, the last ones the site's.
+    The pages still meet in the scope of their last lines, and the footer is learned."""
+    _, tail = site("Ledger")
+    docs = [Document(id=f"t{k}", text="\n\n".join([f"Headline number {k} about {TOPICS[k]}",
+                                                    *article(TOPICS[k], k), "\n".join(tail)]))
+            for k in range(6)]
+    learned = learn(docs)
+    assert set(tail) <= {row["line"] for row in learned.report() if row["source"] == UNSOURCED}
+    stripped = learned.strip(docs[0])
+    assert stripped.text.startswith("Headline number 0") and not set(tail) & set(stripped.text.split("\n"))
+
+
+def test_a_quote_that_ends_several_different_articles_is_not_learned():
+    """Extractor-clean text without sources: three write-ups of one event end with the same quote, and
+    two with the same two closing lines. Edges are two lines, and the different-articles test holds."""
+    quote = "“Nobody will be left behind,” the mayor told the meeting on Thursday evening in the town hall."
+    sign_off = "The mayor's office said more details would follow in the coming days, after the talks."
+    docs = [Document(id=f"q{k}", text="\n\n".join([*article(TOPICS[k], k), quote])) for k in range(3)]
+    docs += [Document(id=f"s{k}", text="\n\n".join([*article(TOPICS[k + 3], k), sign_off, quote])) for k in range(2)]
+    lines = {row["line"] for row in learn(docs).report()}
+    assert not lines & {quote, sign_off}
+    assert not lines & {line for doc in docs for line in doc.text.split("\n")}
+
+
+TEASERS = ["The harbour wall will be rebuilt next spring, the council said on Friday night.",
+           "School meals will cost more from September, parents were told at a meeting.",
+           "The night bus returns to the old town after a long campaign by residents."]
+
+
+def test_a_page_whose_text_is_only_its_sites_teasers_is_rejected_not_merged(tmp_path):
+    """Pages of one site whose extractor kept its "most read" teasers under each article, and three whose
+    extracted text is those teasers alone: the teasers are learned (they end different articles), the three
+    pages are rejected with the reason, and the articles keep every line and merge with nothing."""
+    import json
+
+    from corpus.engines.local import run
+    from corpus.pipeline import pipeline_from_dict
+    from corpus.snapshot import load_snapshot
+
+    records = [{"id": f"article-{k}", "source": "ledger.example",
+                "text": "\n\n".join([f"Headline {k}: {TOPICS[k]}", *article(TOPICS[k], k), *TEASERS])} for k in range(5)]
+    records += [{"id": f"teasers-{k}", "source": "ledger.example", "text": "\n\n".join(TEASERS)} for k in range(3)]
+    (tmp_path / "pages.jsonl").write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    result = run(pipeline_from_dict({"input": {"paths": [str(tmp_path / "pages.jsonl")]},
+                                     "output": {"path": str(tmp_path / "out")}}))
+    rejected = {r.id: (r.stage, r.reason) for r in result.rejects}
+    assert sorted(rejected) == [f"teasers-{k}" for k in range(3)]
+    assert all(stage == "learned" and "learned boilerplate" in reason for stage, reason in rejected.values()), rejected
+    snapshot = load_snapshot(tmp_path / "out")
+    kept = {doc.id: doc.text for doc in snapshot.documents()}
+    assert kept == {f"article-{k}": "\n\n".join([f"Headline {k}: {TOPICS[k]}", *article(TOPICS[k], k)]) for k in range(5)}
+    assert not list(snapshot.clusters()) or all(len(c["members"]) <= 1 for c in snapshot.clusters())
+
+
+def test_a_heading_that_many_sites_articles_share_stays():
+    """Prose that looks like chrome: "What happens next", a heading in one article of each of six sites
+    without sources. Each site's scope holds it once, and the sourceless pages as a whole are no scope:
+    it stays, while each site's own chrome goes."""
+    names = ["Ledger", "Gazette", "Courier", "Herald", "Post", "Times"]
+    docs = []
+    for s, name in enumerate(names):
+        for k in range(3):
+            paragraphs = article(TOPICS[(s + k) % len(TOPICS)], 10 * s + k)
+            if k == 0:
+                paragraphs = [*paragraphs[:2], "What happens next", paragraphs[2]]
+            docs.append(page(f"{name}-{k}", site(name), paragraphs))
+    learned = learn(docs)
+    lines = {row["line"] for row in learned.report()}
+    assert "What happens next" not in lines
+    assert all(set(site(name)[1]) <= lines for name in names)
+    assert "What happens next" in learned.strip(docs[0]).text.split("\n")

@@ -15,8 +15,8 @@ The steps run in this order, each switchable in :class:`CleanConfig`:
 5. ``page_chrome`` (off by default): in plain text that was not extracted from
    HTML (a crawl's page text), the menus, section lists and footers around the
    article go too (:mod:`corpus.clean.chrome`), each recorded as ``chrome``;
-   a document without a source keeps the template its chrome made in
-   ``metadata["template"]`` (:func:`corpus.clean.learned.template_of`).
+   the edge scopes its chrome made are kept in ``metadata["template"]``
+   (:func:`corpus.clean.learned.template_of`), for learning.
 
 A document with a URL and no source gets its URL's registrable domain as its
 source (:mod:`corpus.clean.source`), whichever reader or engine it came from.
@@ -134,7 +134,7 @@ class Cleaner:
                 doc.removed.extend(stripped.removed)
                 if doc.published is None and "published" in stripped.fields:
                     doc.published = stripped.fields["published"]
-            if page_text and not doc.source and "template" not in doc.metadata:
+            if page_text and "template" not in doc.metadata:
                 doc.metadata["template"] = template_of(text)  # what learning groups it by, before its chrome goes
             chrome = strip_chrome(text) if page_text else None
             if not (chrome and chrome.removed):
