@@ -27,6 +27,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, TypeVar
 
+from corpus.clean import CleaningError
 from corpus.clean.learned import LearnedBoilerplate, LineCounts, learn_boilerplate
 from corpus.dedup import BaseIndex, Deduplicator, Signatures
 from corpus.dedup.keep import Member
@@ -34,7 +35,7 @@ from corpus.dedup.signatures import estimated_set_sizes
 from corpus.document import Copy, Document, Reject
 from corpus.engines.workdir import WorkDir, check_work_path, default_work_path, fingerprint
 from corpus.engines.workers import Item, clean_in_order
-from corpus.errors import CorpusError
+from corpus.errors import CorpusError, InputError
 from corpus.pipeline import Pipeline
 from corpus.readers import IdOwners, input_files, read
 from corpus.snapshot import describe_inputs, load_snapshot, write_snapshot
@@ -152,8 +153,14 @@ def _run(pipeline: Pipeline, base: str | Path | None, progress: bool, on_reject:
         documents = read(inp.paths, format=inp.format, strict=inp.strict, on_reject=read_rejects.append,
                          exclude=inp.exclude, limits=inp.limits, ids=owners, exclude_paths=not_inputs)
         items = _bar(_in_read_order(documents, read_rejects), "read+clean", progress)
-        work.clean(items, lambda todo: clean_in_order(todo, pipeline.clean, strict=inp.strict, workers=workers),
-                   rejects)
+        try:
+            work.clean(items, lambda todo: clean_in_order(todo, pipeline.clean, strict=inp.strict, workers=workers),
+                       rejects)
+        except (InputError, CleaningError):
+            # Strict, and a bad input stopped the run: its rerun would stop there again, and fixing
+            # the input changes the fingerprint, so what was cleaned could never be reused.
+            work.remove()
+            raise
         cleaned = work.cleaned
         read_count = cleaned + rejects.by_stage["clean"]
 

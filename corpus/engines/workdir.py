@@ -115,13 +115,13 @@ class ShardRecord:
 class WorkDir:
     """The work directory of one run; :meth:`open` it, :meth:`clean` into it, read :meth:`documents` back."""
 
-    def __init__(self, path: Path, done: dict[int, ShardRecord]) -> None:
+    def __init__(self, path: Path) -> None:
         self.path = path
         self._shards = path / "clean"
         #: Shards complete and verified, by index.
-        self.shards = dict(done)
+        self.shards: dict[int, ShardRecord] = {}
         #: How many of them were found from an earlier run (the rest were cleaned by this one).
-        self.reused = len(done)
+        self.reused = 0
 
     @classmethod
     def open(cls, path: str | os.PathLike[str], made_for: dict[str, Any], *, fresh: bool = False,
@@ -142,6 +142,8 @@ class WorkDir:
             raise CorpusError(f"{path}: exists and is not a corpus work directory (no {MARKER}); "
                               "choose another --work, or remove it")
         found = _read_marker(marker)
+        if found is None and marker.is_file() and not fresh:
+            notice(f"{marker}: unreadable; cleaning from the start")
         if found is not None and not fresh and found.get("made_for") != made_for:
             old = found.get("made_for") if isinstance(found.get("made_for"), dict) else {}
             differ = [name for key, name in _WHAT_DIFFERS.items() if old.get(key) != made_for.get(key)]
@@ -151,7 +153,7 @@ class WorkDir:
             if found is None or fresh:
                 _empty(path)
                 _write_json_atomically(marker, {"format": "corpus-work", "made_for": made_for})
-            work = cls(path, {})
+            work = cls(path)
             work._shards.mkdir(exist_ok=True)
             work.shards = work._verified(notice)
         work.reused = len(work.shards)
