@@ -23,7 +23,7 @@ import time
 
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -165,11 +165,10 @@ def _run(pipeline: Pipeline, base: str | Path | None, progress: bool, on_reject:
         read_count = cleaned + rejects.by_stage["clean"]
 
     with meter("learn"):
-        learned = _learn(pipeline, _bar(work.documents(), "learn", progress), previous)
+        learned = _learn(pipeline, _bar(work.documents(removed=False), "learn", progress), previous)
         # Dedup reads neither the removed lines nor anything but the text and the fields it names, so it
         # gets the documents without their removals (often as large as the text); the writer reads them again.
-        stripped = [replace(doc, removed=[]) for doc in _stripped(_bar(work.documents(), "strip learned", progress),
-                                                                   learned, rejects)]
+        stripped = list(_stripped(_bar(work.documents(removed=False), "strip learned", progress), learned, rejects))
 
     with meter("dedup"):
         base_idx = base_index(previous) if previous is not None else None

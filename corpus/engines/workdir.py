@@ -244,20 +244,23 @@ class WorkDir:
         """Documents cleaned (not rejected) in every shard."""
         return sum(r.documents for r in self.shards.values())
 
-    def documents(self) -> Iterator[Document]:
-        """Every cleaned document, in input order, read back from the shards."""
+    def documents(self, removed: bool = True) -> Iterator[Document]:
+        """Every cleaned document, in input order, read back from the shards; without ``removed``,
+        with no list of the lines cleaning removed (often as large as the text, and slower to read)."""
         for index in sorted(self.shards):
-            for outcome in self._outcomes(index):
+            for outcome in self._outcomes(index, removed):
                 if isinstance(outcome, Document):
                     yield outcome
 
-    def _outcomes(self, index: int) -> Iterator[Document | Reject]:
+    def _outcomes(self, index: int, removed: bool = True) -> Iterator[Document | Reject]:
         import zstandard
 
         with open(self._data(index), "rb") as raw, zstandard.ZstdDecompressor().stream_reader(raw) as unzipped:
             for line in io.BufferedReader(unzipped, buffer_size=1 << 20):
                 record = json.loads(line)
                 if "document" in record:
+                    if not removed:
+                        record["document"]["removed"] = []
                     yield Document.from_json(record["document"])
                 else:
                     yield Reject(**record["reject"])
