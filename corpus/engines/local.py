@@ -193,13 +193,13 @@ def _run(pipeline: Pipeline, base: str | Path | None, progress: bool, on_reject:
 
 
 def _stripped(docs: Iterable[Document], learned: LearnedBoilerplate,
-              rejects: Callable[[Reject], None] | None) -> Iterator[Document]:
-    """``docs`` without their learned boilerplate; one left without text is rejected (if ``rejects``) and dropped."""
+              rejects: Callable[[Reject], None]) -> Iterator[Document]:
+    """``docs`` without their learned boilerplate; one left without text is rejected and dropped."""
     for doc in docs:
         learned.strip(doc)
         if doc.text.strip():
             yield doc
-        elif rejects is not None:
+        else:
             rejects(Reject(stage="learned", reason="no text left after removing learned boilerplate", id=doc.id))
 
 
