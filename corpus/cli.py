@@ -160,15 +160,29 @@ def dedup(input_file: Path, output: Path, clusters: Path | None, threshold: floa
 @click.option("--workers", type=click.IntRange(min=1),
               help="With --engine local: processes that clean documents [default: every core this process may use]. "
                    "The snapshot is the same for any number.")
+@click.option("--work", type=click.Path(path_type=Path),
+              help="Keep the cleaned shards here, for a rerun to resume from "
+                   "[default: OUTPUT.work beside the output].")
+@click.option("--fresh", is_flag=True, help="Discard what an earlier, interrupted run left in the work directory.")
+@click.option("--keep-work", is_flag=True, help="Keep the work directory after the snapshot is published.")
 @click.option("--progress/--no-progress", default=True, help="Show progress bars on stderr.")
 @_reports_errors
 def run_command(pipeline_file: Path, inputs: tuple[str, ...], output: str | None, base: Path | None,
-                strict: bool | None, engine: str, address: str | None, workers: int | None, progress: bool) -> None:
-    """Run a pipeline and publish its snapshot; print what each stage cost on stderr."""
+                strict: bool | None, engine: str, address: str | None, workers: int | None, work: Path | None,
+                fresh: bool, keep_work: bool, progress: bool) -> None:
+    """Run a pipeline and publish its snapshot; print what each stage cost on stderr.
+
+    Rerunning the same command after an interruption resumes it: the documents
+    already cleaned are taken from the work directory instead of cleaned again.
+    """
     from corpus.pipeline import load_pipeline
     from corpus.readers import warn_reject
 
     pipeline = load_pipeline(pipeline_file).with_overrides(list(inputs), output, strict)
+
+    def notice(line: str) -> None:
+        click.echo(line, err=True)
+
     if engine == "ray":
         try:
             from corpus.engines.ray import run as run_on_ray
@@ -178,15 +192,19 @@ def run_command(pipeline_file: Path, inputs: tuple[str, ...], output: str | None
             ) from err
         if workers is not None:
             raise click.UsageError("--workers goes with --engine local (Ray uses every CPU of its cluster)")
-        result = run_on_ray(pipeline, base=base, progress=progress, on_reject=warn_reject, address=address)
+        result = run_on_ray(pipeline, base=base, progress=progress, on_reject=warn_reject, address=address,
+                            work=work, fresh=fresh, keep_work=keep_work, on_notice=notice)
     else:
         if address is not None:
             raise click.UsageError("--address goes with --engine ray")
         from corpus.engines.local import run
         from corpus.engines.workers import usable_cores
 
-        result = run(pipeline, base=base, progress=progress, on_reject=warn_reject,
-                     workers=workers or usable_cores())
+        result = run(pipeline, base=base, progress=progress, on_reject=warn_reject, workers=workers or usable_cores(),
+                     work=work, fresh=fresh, keep_work=keep_work, on_notice=notice)
+    if result.reused_shards:
+        click.echo(f"resumed: {result.reused_shards} of {result.shards} cleaned shards taken from the work "
+                   "directory", err=True)
     if result.usage:
         click.echo(result.usage_summary(), err=True)
     click.echo(result.summary(), err=True)

@@ -1,9 +1,13 @@
-"""Run a pipeline in this process: read -> clean -> learn boilerplate -> dedup -> snapshot.
+"""Run a pipeline on this machine: read -> clean -> learn boilerplate -> dedup -> snapshot.
 
+Reading and cleaning stream into shards in the run's work directory
+(:mod:`corpus.engines.workdir`), which an interrupted run's rerun reuses.
 Learning boilerplate needs the whole cleaned corpus before any document can be
-stripped, and dedup needs every signature before any cluster is final, so the
-cleaned documents are held in memory between those stages (about the size of
-their text). Reading and cleaning stream.
+stripped, so it counts line keys over the shards read back as a stream; so
+does stripping. Dedup needs every document at once (:class:`Deduplicator`
+takes a list), so from there until it ends the stripped documents are held in
+memory, without the lines cleaning removed, which the writer reads back from
+the shards with the rest of each kept document.
 
 Every input ends up kept, merged into a cluster, or rejected with its stage and
 reason; the snapshot writer checks that before it publishes anything.
@@ -12,7 +16,9 @@ reason; the snapshot writer checks that before it publishes anything.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import resource
+import shutil
 import time
 
 from collections import Counter
@@ -21,18 +27,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
-from corpus.clean import CleanConfig
+from corpus.clean import CleanConfig, CleaningError
 from corpus.clean.learned import LearnedBoilerplate, LineCounts, learn_boilerplate
 from corpus.dedup import BaseIndex, Deduplicator, Signatures
 from corpus.dedup.keep import Member
 from corpus.dedup.signatures import estimated_set_sizes
 from corpus.document import Copy, Document, Reject
+from corpus.engines.workdir import WorkDir, check_work_path, default_work_path, fingerprint
 from corpus.engines.workers import Item, clean_in_order
-from corpus.errors import CorpusError
+from corpus.errors import CorpusError, InputError
 from corpus.pipeline import Pipeline
 from corpus.readers import IdOwners, input_files, read
 from corpus.snapshot import describe_inputs, load_snapshot, write_snapshot
 from corpus.snapshot.publish import output_lock
+from corpus.snapshot.write import corpus_version, environment
 
 T = TypeVar("T")
 #: How a run cleans: ``clean(items, config, strict)`` yields each document cleaned (or its
@@ -52,6 +60,9 @@ class RunResult:
     seconds: dict[str, float] = field(default_factory=dict)
     #: Time and memory per stage, where the engine measures them (the local one does).
     usage: dict[str, StageUsage] = field(default_factory=dict)
+    #: Cleaned shards in the work directory, and how many of them an earlier, interrupted run had written.
+    shards: int = 0
+    reused_shards: int = 0
 
     def summary(self) -> str:
         c = self.counts
@@ -93,6 +104,10 @@ def run(
     on_reject: Callable[[Reject], None] | None = None,
     workers: int = 1,
     clean: Clean | None = None,
+    work: str | Path | None = None,
+    fresh: bool = False,
+    keep_work: bool = False,
+    on_notice: Callable[[str], None] | None = None,
 ) -> RunResult:
     """Run ``pipeline`` and publish its snapshot at ``pipeline.output.path``.
 
@@ -100,73 +115,117 @@ def run(
     against it, its documents, clusters and rejects are carried forward, and
     its raw inputs are not read again. ``workers`` processes clean the
     documents (see :mod:`corpus.engines.workers`), or ``clean`` does (the Ray
-    engine's tasks); the snapshot is the same either way. The output is
+    engine's tasks); the snapshot is the same either way.
+
+    The cleaned documents go to shards in the work directory ``work``
+    (default ``NAME.work`` beside the output; see
+    :mod:`corpus.engines.workdir`), which a rerun after an interruption
+    reuses, unless ``fresh``; it is removed once the snapshot is published,
+    unless ``keep_work``, and kept when the run fails. ``on_notice`` gets a
+    line when shards cannot be reused. The output and the work directory are
     locked for the whole run (see :func:`~corpus.snapshot.publish.output_lock`),
-    and neither it nor ``base`` is read as input, even inside an input directory.
+    and neither they nor ``base`` are read as input, even inside an input directory.
     """
     if not pipeline.input.paths:
         raise CorpusError(f"{pipeline.source or 'pipeline'}: no inputs; list them in [input] paths or pass --input")
     if clean is None:
         def clean(items: Iterable[Item], config: CleanConfig, strict: bool) -> Iterator[Document | Reject]:
             return clean_in_order(items, config, strict=strict, workers=workers)
-    with output_lock(pipeline.output.path):
-        return _run(pipeline, base, progress, on_reject, clean)
+    out = Path(pipeline.output.path)
+    work_path = Path(work) if work is not None else default_work_path(out)
+    check_work_path(work_path, out)
+    with output_lock(out), output_lock(work_path, "work directory"):
+        done = _run(pipeline, base, progress, on_reject, clean, work_path, fresh, on_notice)
+        if not keep_work:
+            shutil.rmtree(work_path)
+    return done
 
 
-def _run(pipeline: Pipeline, base: str | Path | None, progress: bool,
-         on_reject: Callable[[Reject], None] | None, clean: Clean) -> RunResult:
+def _run(pipeline: Pipeline, base: str | Path | None, progress: bool, on_reject: Callable[[Reject], None] | None,
+         clean: Clean, work_path: Path, fresh: bool, on_notice: Callable[[str], None] | None) -> RunResult:
     previous = load_snapshot(base) if base is not None else None
     owners = IdOwners()
     rejects = _Rejects(on_reject, owners)
     inp = pipeline.input
-    not_inputs = not_input_paths(pipeline, base)
+    not_inputs = not_input_paths(pipeline, base, work_path)
+    # Hashed first, as the fingerprint that decides which shards a rerun may reuse; the manifest records them too.
+    inputs = describe_inputs(str(p) for p in input_files(inp.paths, inp.exclude, exclude_paths=not_inputs))
+    made_for = fingerprint(inputs=inputs, pipeline=pipeline.to_json(), corpus_version=corpus_version(),
+                           base=previous.manifest if previous is not None else None, environment=environment())
+    work = WorkDir.open(work_path, made_for, fresh=fresh, on_notice=on_notice)
 
     meter = _StageMeter()
     with meter("read+clean"):
         read_rejects: list[Reject] = []
         documents = read(inp.paths, format=inp.format, strict=inp.strict, on_reject=read_rejects.append,
                          exclude=inp.exclude, limits=inp.limits, ids=owners, exclude_paths=not_inputs)
-        items = _in_read_order(documents, read_rejects)
-        cleaned: list[Document] = []
-        for item in _bar(clean(items, pipeline.clean, inp.strict), "clean", progress):
-            if isinstance(item, Reject):
-                rejects(item)
-            else:
-                cleaned.append(item)
-        read_count = len(cleaned) + rejects.by_stage["clean"]
+        items = _bar(_in_read_order(documents, read_rejects), "read+clean", progress)
+        try:
+            work.clean(items, lambda todo: clean(todo, pipeline.clean, inp.strict), rejects)
+        except (InputError, CleaningError):
+            # Strict, and a bad input stopped the run: its rerun would stop there again, and fixing
+            # the input changes the fingerprint, so what was cleaned could never be reused.
+            work.remove()
+            raise
+        cleaned = work.cleaned
+        read_count = cleaned + rejects.by_stage["clean"]
 
     with meter("learn"):
-        learned = _learn(pipeline, cleaned, previous)
-        stripped = []
-        for doc in _bar(cleaned, "strip learned", progress):
-            learned.strip(doc)
-            if doc.text.strip():
-                stripped.append(doc)
-            else:
-                rejects(Reject(stage="learned", reason="no text left after removing learned boilerplate", id=doc.id))
+        learned = _learn(pipeline, _bar(work.documents(removed=False), "learn", progress), previous)
+        # Dedup reads neither the removed lines nor anything but the text and the fields it names, so it
+        # gets the documents without their removals (often as large as the text); the writer reads them again.
+        stripped = list(_stripped(_bar(work.documents(removed=False), "strip learned", progress), learned, rejects))
 
     with meter("dedup"):
         base_idx = base_index(previous) if previous is not None else None
         result = Deduplicator(pipeline.dedup).run(stripped, progress=progress, base=base_idx)
+        del stripped
 
     with meter("write"):
         old_docs, clusters, all_rejects, signatures = carry_forward(previous, result.to_base(), rejects.items)
-        kept = old_docs + result.kept
-        this_run = RunCounts(read=read_count, read_rejects=rejects.by_stage["read"], cleaned=len(cleaned),
+        this_run = RunCounts(read=read_count, read_rejects=rejects.by_stage["read"], cleaned=cleaned,
                              kept=len(result.kept), merged=len(result.merged), rejected=len(rejects.items))
-        files = input_files(inp.paths, inp.exclude, exclude_paths=not_inputs)
+        kept_count, review = len(old_docs) + len(result.kept), result.review
+        found = {doc.id: (doc.copies, doc.story) for doc in result.kept}
+        del result
+        kept = itertools.chain(old_docs, _as_found(work.documents(), learned, found))
         done = publish(pipeline, _bar(kept, "write", progress), clusters, all_rejects, signatures=signatures,
-                       learned=learned.report(), this_run=this_run, inputs=describe_inputs(str(p) for p in files),
-                       previous=previous, base=base, new_rejects=rejects.items, kept_count=len(kept),
-                       review=result.review)
+                       learned=learned.report(), this_run=this_run, inputs=inputs, previous=previous, base=base,
+                       new_rejects=rejects.items, kept_count=kept_count, review=review)
     done.seconds = {stage: usage.seconds for stage, usage in meter.usage.items()}
     done.usage = meter.usage
+    done.shards, done.reused_shards = len(work.shards), work.reused
     return done
 
 
-def not_input_paths(pipeline: Pipeline, base: str | Path | None) -> list[str]:
-    """What a run never reads as input: its own output, and the snapshot it builds on."""
-    return [str(pipeline.output.path)] + ([str(base)] if base is not None else [])
+def _stripped(docs: Iterable[Document], learned: LearnedBoilerplate,
+              rejects: Callable[[Reject], None]) -> Iterator[Document]:
+    """``docs`` without their learned boilerplate; one left without text is rejected and dropped."""
+    for doc in docs:
+        learned.strip(doc)
+        if doc.text.strip():
+            yield doc
+        else:
+            rejects(Reject(stage="learned", reason="no text left after removing learned boilerplate", id=doc.id))
+
+
+def _as_found(docs: Iterable[Document], learned: LearnedBoilerplate,
+              found: dict[str, tuple[list[Copy], str | None]]) -> Iterator[Document]:
+    """The documents dedup kept (``found``: their copies and story, by id), whole again, in input order:
+    stripped of learned boilerplate again (only they: often a minority), so with every line removed."""
+    for doc in docs:
+        if doc.id in found:
+            learned.strip(doc)
+            doc.copies, doc.story = found.pop(doc.id)
+            yield doc
+    if found:
+        raise CorpusError(f"the work directory lost {len(found)} kept documents (e.g. {next(iter(found))!r}); "
+                          "rerun with --fresh")
+
+
+def not_input_paths(pipeline: Pipeline, base: str | Path | None, work: str | Path | None = None) -> list[str]:
+    """What a run never reads as input: its own output, the snapshot it builds on, and its work directory."""
+    return [str(pipeline.output.path)] + [str(p) for p in (base, work) if p is not None]
 
 
 def _in_read_order(documents: Iterator[Document], rejects: list[Reject]) -> Iterator[Item]:
@@ -312,7 +371,7 @@ def previous_learned(previous: Any) -> list[dict[str, Any]]:
     return list(previous.manifest.get("learned_lines", [])) if previous is not None else []
 
 
-def _learn(pipeline: Pipeline, cleaned: list[Document], previous: Any) -> LearnedBoilerplate:
+def _learn(pipeline: Pipeline, cleaned: Iterable[Document], previous: Any) -> LearnedBoilerplate:
     """Learn boilerplate from this run's documents, plus what an earlier snapshot learned."""
     rows = previous_learned(previous)
     if pipeline.learned.enabled:

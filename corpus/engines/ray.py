@@ -61,15 +61,22 @@ def run(
     progress: bool = False,
     on_reject: Callable[[Reject], None] | None = None,
     address: str | None = None,
+    work: str | Path | None = None,
+    fresh: bool = False,
+    keep_work: bool = False,
+    on_notice: Callable[[str], None] | None = None,
 ) -> RunResult:
     """Run ``pipeline`` with cleaning on Ray and publish its snapshot, the bytes :func:`corpus.engines.local.run` writes.
 
     ``address``: an existing cluster (``"auto"``, ``"ray://head:10001"``); without
     it, a Ray already initialised in this process is used, else a local one is
-    started (and stopped once cleaning is done).
+    started (and stopped once cleaning is done). ``work``, ``fresh``,
+    ``keep_work`` and ``on_notice`` are the local engine's: the cleaned shards
+    go to the same work directory, and a rerun resumes from it on either engine.
     """
     return local.run(pipeline, base=base, progress=progress, on_reject=on_reject,
-                     clean=functools.partial(clean_in_order, address=address, progress=progress))
+                     clean=functools.partial(clean_in_order, address=address, progress=progress),
+                     work=work, fresh=fresh, keep_work=keep_work, on_notice=on_notice)
 
 
 def clean_in_order(items: Iterable[Item], config: CleanConfig, strict: bool = False, *, address: str | None = None,

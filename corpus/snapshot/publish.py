@@ -31,8 +31,11 @@ from corpus.snapshot.format import FORMAT, MANIFEST
 
 
 @contextlib.contextmanager
-def output_lock(out_dir: str | os.PathLike[str]) -> Iterator[Path]:
+def output_lock(out_dir: str | os.PathLike[str], what: str = "snapshot") -> Iterator[Path]:
     """Hold ``.NAME.lock`` beside the output ``NAME`` for the block; yield the lock file's path.
+
+    ``what`` the output is, for the messages: "snapshot", or "work directory"
+    (a run locks its work directory too, which another output's run may name).
 
     The lock is an ``flock`` on the file, which the kernel releases when its
     holder exits however it exits (even SIGKILL), so a killed run never leaves
@@ -48,8 +51,8 @@ def output_lock(out_dir: str | os.PathLike[str]) -> Iterator[Path]:
         out.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         where = exc.filename or out.parent
-        raise CorpusError(f"{out}: cannot write a snapshot here ({exc.strerror or exc}: {where})") from exc
-    fd = _take_lock(out, lock)
+        raise CorpusError(f"{out}: cannot write a {what} here ({exc.strerror or exc}: {where})") from exc
+    fd = _take_lock(out, lock, what)
     try:
         started = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
         with contextlib.suppress(OSError):  # a full disk: the lock holds all the same, unnamed
@@ -61,20 +64,21 @@ def output_lock(out_dir: str | os.PathLike[str]) -> Iterator[Path]:
         os.close(fd)  # releases the lock
 
 
-def _take_lock(out: Path, lock: Path) -> int:
+def _take_lock(out: Path, lock: Path, what: str) -> int:
     """Open and lock ``lock``, the file at that path now (a holder that ended may have just removed it)."""
     while True:
         try:
             fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
         except OSError as exc:
-            raise CorpusError(f"{out}: cannot write a snapshot here ({exc.strerror or exc}: {lock})") from exc
+            raise CorpusError(f"{out}: cannot write a {what} here ({exc.strerror or exc}: {lock})") from exc
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             holder = os.pread(fd, 4096, 0).decode("utf-8", "replace").strip() or "just starting"
             os.close(fd)
-            raise CorpusError(f"{out}: another corpus run is writing this output ({holder}; lock file {lock}); "
-                              "wait for it to finish, or choose another output") from None
+            this = "output" if what == "snapshot" else what
+            raise CorpusError(f"{out}: another corpus run is writing this {this} ({holder}; lock file {lock}); "
+                              f"wait for it to finish, or choose another {this}") from None
         try:
             current = os.stat(lock)
         except FileNotFoundError:

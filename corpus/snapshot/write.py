@@ -336,9 +336,9 @@ def _write_contents(
     if signatures is not None:
         signatures_entry = _write_signatures(tmp, signatures, ext, compression, files)
 
-    body: dict[str, Any] = {"format": FORMAT, "format_version": FORMAT_VERSION, "corpus_version": _corpus_version()}
+    body: dict[str, Any] = {"format": FORMAT, "format_version": FORMAT_VERSION, "corpus_version": corpus_version()}
     body.update(manifest)
-    body["environment"] = _environment()
+    body["environment"] = environment()
     body["accounting"] = accounting
     body["learned_lines"] = learned
     body["compression"] = compression
@@ -475,7 +475,7 @@ def _learned_lines(learned: LearnedLines | None) -> list[dict[str, Any]]:
     return rows
 
 
-def _corpus_version() -> str:
+def corpus_version() -> str:
     try:
         return importlib.metadata.version("corpus")
     except importlib.metadata.PackageNotFoundError:
@@ -484,7 +484,7 @@ def _corpus_version() -> str:
         return __version__
 
 
-def _environment() -> dict[str, Any]:
+def environment() -> dict[str, Any]:
     """Python and the installed versions of corpus's declared dependencies."""
     try:
         requirements = importlib.metadata.requires("corpus") or []
