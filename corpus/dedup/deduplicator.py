@@ -4,9 +4,10 @@ Phases (each with a tqdm bar on stderr when ``progress=True``):
 
 1. **exact**: documents with the same normalized token stream
    (:mod:`.exact`) are merged at similarity 1.0; one of them stands for the
-   group in the next phases.
-2. **signatures**: MinHash signatures of the shingles, in batches
-   (:mod:`.shingles`, :mod:`.signatures`).
+   group in the next phases. Tokens, their hashes and the exact keys come a
+   batch of documents at a time, as arrays (:mod:`.batch`).
+2. **signatures**: MinHash signatures of the shingles of each batch's
+   representatives (:mod:`.shingles`, :mod:`.signatures`).
 3. **LSH**: candidate pairs by banding the signature matrix (datasketch
    MinHashLSH's candidates), verified against the threshold (:mod:`.lsh`).
 4. **clustering**: connected components of the pairs (:mod:`.clusters`), then
@@ -37,12 +38,12 @@ from tqdm import tqdm
 
 from corpus.dedup.clusters import components
 from corpus.dedup.config import DedupConfig
-from corpus.dedup.exact import exact_key
+from corpus.dedup.batch import TokenBatch, token_batch
 from corpus.dedup.keep import Member, choose, corroborated_lengths
 from corpus.dedup.lsh import similar_pair_arrays, similarity
-from corpus.dedup.normalize import tokenize
 from corpus.dedup.review import CandidateReview
-from corpus.dedup.shingles import TokenHasher, distinct_counts
+from corpus.dedup.shingles import batch_shingle_hashes as shingle_hashes
+from corpus.dedup.shingles import distinct_counts
 from corpus.dedup.signatures import batch_signatures as sign
 from corpus.dedup.story import assign_stories
 from corpus.document import Copy, Document
@@ -166,35 +167,27 @@ def _bar(progress: bool, total: int, desc: str) -> tqdm:
 # runs the same code.
 
 
-def document_key(tokens: list[str], unspaced: bool) -> str:
-    """The exact-duplicate key of a tokenized text: the token hash and the shingle kind.
-
-    >>> document_key(*tokenize("Officers refused.")) == document_key(*tokenize("OFFICERS  refused!"))
-    True
-    """
-    return exact_key(tokens) + ("/c" if unspaced else "/w")
-
-
-def sign_tokens(token_lists: list[tuple[list[str], bool]], config: DedupConfig, hasher: TokenHasher,
-                shingles: list[np.ndarray] | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """MinHash signatures ``(len(token_lists), num_perm)`` of tokenized texts (tokens, unspaced flag),
-    and the size of each text's shingle set (``uint32``).
+def sign_batch(batch: TokenBatch, config: DedupConfig, rows: np.ndarray | None = None,
+               shingles: list[np.ndarray] | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """MinHash signatures ``(len(rows), num_perm)`` of the documents ``rows`` of a token batch (default:
+    all), and the size of each one's shingle set (``uint32``).
 
     A row depends on its own tokens only, so any batching gives the same rows.
-    ``shingles``, when given, is extended with each text's shingle hashes.
+    ``shingles``, when given, is extended with each document's shingle hashes.
     """
     cfg = config
-    out = np.empty((len(token_lists), cfg.num_perm), dtype=np.uint32)
-    sizes = np.empty(len(token_lists), dtype=np.uint32)
-    hashes: list[np.ndarray] = [np.empty(0, dtype=np.uint32)] * len(token_lists)
+    rows = np.arange(len(batch)) if rows is None else np.asarray(rows, dtype=np.int64)
+    out = np.empty((len(rows), cfg.num_perm), dtype=np.uint32)
+    sizes = np.empty(len(rows), dtype=np.uint32)
+    hashes: list[np.ndarray] = [np.empty(0, dtype=np.uint32)] * len(rows)
     # Word and character shingles differ in n: one pass over each kind.
     for unspaced, n in ((False, cfg.ngram), (True, cfg.char_ngram)):
-        rows = [k for k, (_, u) in enumerate(token_lists) if u is unspaced]
-        if rows:
-            values, counts = hasher.batch_shingle_hashes([token_lists[k][0] for k in rows], n)
-            out[np.asarray(rows)] = sign(values, counts, cfg.num_perm, cfg.seed)
-            sizes[np.asarray(rows)] = distinct_counts(values, counts)
-            for k, part in zip(rows, np.split(values, np.cumsum(counts)[:-1])):
+        picked = np.flatnonzero(batch.unspaced[rows] == unspaced)
+        if len(picked):
+            values, counts = shingle_hashes(*batch.rows(rows[picked]), n)
+            out[picked] = sign(values, counts, cfg.num_perm, cfg.seed)
+            sizes[picked] = distinct_counts(values, counts)
+            for k, part in zip(picked.tolist(), np.split(values, np.cumsum(counts)[:-1])):
                 hashes[k] = part
     if shingles is not None:
         shingles.extend(hashes)
@@ -234,7 +227,6 @@ class Resolved:
 def resolve_cluster(
     nodes: list[Node],
     config: DedupConfig,
-    hasher: TokenHasher,
     base: BaseIndex | None = None,
     base_meta: dict[str, dict[str, Any]] | None = None,
 ) -> Resolved:
@@ -257,7 +249,7 @@ def resolve_cluster(
     else:
         members = [_member(n.doc, n.order) for n in new if n.doc is not None]
         if len(new) > 2:  # a cluster of two ties by construction (see .keep)
-            hashes = [n.shingles if n.shingles is not None else _shingle_hashes(n.doc.text, cfg, hasher)
+            hashes = [n.shingles if n.shingles is not None else _shingle_hashes(n.doc.text, cfg)
                       for n in new if n.doc is not None]
             members = [replace(m, corroborated=c) for m, c in zip(members, corroborated_lengths(hashes))]
         chosen = choose(members, cfg.keep, cfg.source_priority)
@@ -285,9 +277,9 @@ def resolve_cluster(
     return Resolved(kept, merged, _record(chosen, cfg.keep, copy_list) if copy_list else None)
 
 
-def _shingle_hashes(text: str, config: DedupConfig, hasher: TokenHasher) -> np.ndarray:
-    tokens, unspaced = tokenize(text)
-    return hasher.shingle_hashes(tokens, config.char_ngram if unspaced else config.ngram)
+def _shingle_hashes(text: str, config: DedupConfig) -> np.ndarray:
+    batch = token_batch([text])
+    return shingle_hashes(batch.hashes, batch.lengths, config.char_ngram if batch.unspaced[0] else config.ngram)[0]
 
 
 class Deduplicator:
@@ -302,7 +294,6 @@ class Deduplicator:
 
     def __init__(self, config: DedupConfig | None = None) -> None:
         self.config = config or DedupConfig()
-        self._hasher = TokenHasher()
 
     def run(self, documents: Iterable[Document], progress: bool = False, base: BaseIndex | None = None) -> DedupResult:
         """Deduplicate ``documents`` (against ``base``, if given)."""
@@ -317,31 +308,27 @@ class Deduplicator:
         #    tokens of only one batch are ever held in memory.
         rep_of, reps = [], []
         first_of_key: dict[str, int] = {}
-        batch: list[tuple[list[str], bool]] = []
         signed: list[np.ndarray] = [np.empty((0, cfg.num_perm), dtype=np.uint32)]
         sizes: list[np.ndarray] = [np.empty(0, dtype=np.uint32)]
         # Every representative's shingle hashes, for the corroborated lengths of clusters
         # of three or more (4 bytes a shingle, a fraction of the texts already held).
         rep_shingles: list[np.ndarray] = []
         with _bar(progress, len(docs), "exact+signatures") as bar:
-            for i, doc in enumerate(docs):
-                toks, unspaced = tokenize(doc.text)
-                key = document_key(toks, unspaced)
-                r = first_of_key.setdefault(key, len(reps))
-                if r == len(reps):
-                    reps.append(i)
-                    batch.append((toks, unspaced))
-                    if len(batch) == cfg.batch_size:
-                        values, counts = sign_tokens(batch, cfg, self._hasher, rep_shingles)
-                        signed.append(values)
-                        sizes.append(counts)
-                        batch = []
-                rep_of.append(r)
-                bar.update()
-            if batch:
-                values, counts = sign_tokens(batch, cfg, self._hasher, rep_shingles)
-                signed.append(values)
-                sizes.append(counts)
+            for lo in range(0, len(docs), cfg.batch_size):
+                chunk = docs[lo : lo + cfg.batch_size]
+                batch = token_batch([d.text for d in chunk])
+                new = []
+                for k, key in enumerate(batch.keys):
+                    r = first_of_key.setdefault(key, len(reps))
+                    if r == len(reps):
+                        reps.append(lo + k)
+                        new.append(k)
+                    rep_of.append(r)
+                if new:
+                    values, counts = sign_batch(batch, cfg, np.array(new), rep_shingles)
+                    signed.append(values)
+                    sizes.append(counts)
+                bar.update(len(chunk))
         rep_sigs, rep_counts = np.vstack(signed), np.concatenate(sizes)
         doc_of = np.asarray(rep_of, dtype=np.int64)
         doc_sigs = rep_sigs[doc_of] if docs else rep_sigs
@@ -393,7 +380,7 @@ class Deduplicator:
                     else Node(g - m, base_ids[g], node_sigs[g], int(node_counts[g]))
                     for g in group
                 ]
-                resolved = resolve_cluster(nodes, cfg, self._hasher, base, base_meta)
+                resolved = resolve_cluster(nodes, cfg, base, base_meta)
                 if resolved.kept is not None:
                     kept_at[resolved.kept[0]] = resolved.kept[1]
                 merged.extend(resolved.merged)

@@ -30,7 +30,7 @@ process that calls :func:`run`):
    by order so that the check stops where the local one stops. Driver: the
    candidate lines and per-source document counts (small). Then strip (map).
 5. **dedup**: token exact keys and MinHash signatures (map over batches, the
-   same :func:`~corpus.dedup.deduplicator.sign_tokens`); exact duplicates as a
+   same :func:`~corpus.dedup.batch.token_batch` and :func:`~corpus.dedup.deduplicator.sign_batch`); exact duplicates as a
    group-by on key (the first in order represents the group); LSH banding as a
    group-by on (band, bucket) over the representatives, each bucket verifying its
    own pairs (so each band row carries its signature: bands x 4 x num_perm bytes
@@ -104,16 +104,14 @@ from corpus.dedup.deduplicator import (
     base_signatures,
     check_ids,
     combined_index,
-    document_key,
     resolve_cluster,
     shingle_counts,
-    sign_tokens,
+    sign_batch,
 )
+from corpus.dedup.batch import token_batch
 from corpus.dedup.lsh import similarity
 from corpus.dedup.review import CandidateReview
 from corpus.dedup.keep import Member
-from corpus.dedup.normalize import tokenize
-from corpus.dedup.shingles import TokenHasher
 from corpus.dedup.story import stories_from_counts, term_counts
 from corpus.document import Document, Reject
 from corpus.engines.local import (
@@ -520,10 +518,9 @@ def _sign(batch: Any, pipeline: Pipeline) -> Any:
     import pyarrow as pa
 
     cfg = pipeline.dedup
-    tokens = [tokenize(pickle.loads(b).text) for b in batch.column("blob").to_pylist()]
-    sigs, counts = sign_tokens(tokens, cfg, TokenHasher()) if tokens else (np.empty((0, cfg.num_perm), np.uint32),
-                                                                           np.empty(0, np.uint32))
-    return batch.append_column("exact", pa.array([document_key(t, u) for t, u in tokens], pa.string())) \
+    tokens = token_batch([pickle.loads(b).text for b in batch.column("blob").to_pylist()])
+    sigs, counts = sign_batch(tokens, cfg)
+    return batch.append_column("exact", pa.array(tokens.keys, pa.string())) \
                 .append_column("sig", pa.array([s.tobytes() for s in sigs], pa.binary())) \
                 .append_column("count", pa.array(counts, pa.uint32()))
 
@@ -611,7 +608,6 @@ def _resolve(group: Any, pipeline: Pipeline, alone: bool = False, context: Any =
     import ray
 
     base, base_meta = ray.get(context) if context is not None else (None, None)
-    hasher = TokenHasher()
     nodes = [Node(order, doc_id, np.frombuffer(sig, dtype=np.uint32), count,
                   pickle.loads(blob) if blob is not None else None)
              for order, doc_id, blob, sig, count in zip(*(group.column(c).to_pylist()
@@ -624,7 +620,7 @@ def _resolve(group: Any, pipeline: Pipeline, alone: bool = False, context: Any =
         blobs.append(pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL))
 
     for members in ([[n] for n in nodes] if alone else [nodes] if nodes else []):
-        resolved = resolve_cluster(members, pipeline.dedup, hasher, base, base_meta)
+        resolved = resolve_cluster(members, pipeline.dedup, base, base_meta)
         if resolved.kept is not None:
             add("kept", *resolved.kept)
         for order, merged in resolved.merged:
