@@ -29,7 +29,7 @@ the only length the base records).
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -40,7 +40,7 @@ from corpus.dedup.clusters import components
 from corpus.dedup.config import DedupConfig
 from corpus.dedup.batch import TokenBatch, token_batch
 from corpus.dedup.keep import Member, choose, corroborated_lengths
-from corpus.dedup.lsh import similar_pair_arrays, similarity
+from corpus.dedup.lsh import pair_similarity, similar_pair_arrays
 from corpus.dedup.review import CandidateReview
 from corpus.dedup.shingles import batch_shingle_hashes as shingle_hashes
 from corpus.dedup.shingles import distinct_counts
@@ -51,6 +51,9 @@ from corpus.errors import ConfigError, CorpusError
 
 #: Similarities are rounded so records are short and stable to print.
 DIGITS = 4
+#: Members of the clusters resolved together (:func:`resolve_clusters`): bounds the
+#: shingles sorted at once (about 450 a document in news, 8 bytes each, a few copies).
+CLUSTER_CHUNK = 8192
 
 
 @dataclass(frozen=True)
@@ -153,8 +156,9 @@ def combined_index(signatures: Signatures, merged: list[Merged], kept: list[Memb
     )
 
 
-def _member(doc: Document, order: int) -> Member:
-    return Member(id=doc.id, source=doc.source, url=doc.url, published=doc.published, length=len(doc.text), order=order)
+def _member(doc: Document, order: int, corroborated: int | None = None) -> Member:
+    return Member(id=doc.id, source=doc.source, url=doc.url, published=doc.published, length=len(doc.text), order=order,
+                  corroborated=corroborated)
 
 
 def _bar(progress: bool, total: int, desc: str) -> tqdm:
@@ -196,7 +200,7 @@ def sign_batch(batch: TokenBatch, config: DedupConfig, rows: np.ndarray | None =
 
 @dataclass
 class Node:
-    """One member of a cluster, as :func:`resolve_cluster` sees it.
+    """One member of a cluster, as :func:`resolve_clusters` sees it.
 
     ``order`` sorts members: a new document's input position (any increasing
     key will do), or, for a row of the base index, a negative number (its row
@@ -224,57 +228,89 @@ class Resolved:
     record: dict[str, Any] | None
 
 
-def resolve_cluster(
-    nodes: list[Node],
+def resolve_clusters(
+    clusters: Sequence[Sequence[Node]],
     config: DedupConfig,
     base: BaseIndex | None = None,
     base_meta: dict[str, dict[str, Any]] | None = None,
-) -> Resolved:
-    """Keep one member of a connected component by the keep policy; record every copy.
+) -> list[Resolved]:
+    """Keep one member of each connected component by the keep policy; record every copy.
 
     A component that holds a document an earlier run kept keeps it (see the
     module docstring). ``base_meta`` is ``base_metadata(base)``, passed in so
-    that it is built once per run, not once per cluster.
+    that it is built once per run, not once per cluster. The array work is
+    done for all the clusters given at once: the corroborated lengths of every
+    cluster of three or more new members (one sort of all their shingles,
+    :func:`.keep.corroborated_lengths`) and every member's similarity to its
+    cluster's kept one (the values :func:`.lsh.similarity` gives); what is
+    left per cluster is choosing by the policy and writing the records.
     """
     cfg = config
-    nodes = sorted(nodes, key=lambda n: n.order)
-    new = [n for n in nodes if n.doc is not None]
-    if not new:
-        return Resolved(None, [], None)
-    base_kept = [n for n in nodes if n.doc is None and base is not None and base.cluster_of.get(n.id) == n.id]
-    if base_kept:
-        assert base is not None
-        chosen = choose([replace(base.kept[n.id], order=n.order) for n in base_kept], cfg.keep, cfg.source_priority)
-        kept_node = next(n for n in base_kept if n.id == chosen.id)
-    else:
-        members = [_member(n.doc, n.order) for n in new if n.doc is not None]
-        if len(new) > 2:  # a cluster of two ties by construction (see .keep)
-            hashes = [n.shingles if n.shingles is not None else _shingle_hashes(n.doc.text, cfg)
-                      for n in new if n.doc is not None]
-            members = [replace(m, corroborated=c) for m, c in zip(members, corroborated_lengths(hashes))]
-        chosen = choose(members, cfg.keep, cfg.source_priority)
-        kept_node = next(n for n in new if n.id == chosen.id)
+    ordered = [sorted(nodes, key=lambda n: n.order) for nodes in clusters]
+    news = [[n for n in nodes if n.doc is not None] for nodes in ordered]
+    base_kept = [[n for n in nodes if n.doc is None and base is not None and base.cluster_of.get(n.id) == n.id]
+                 for nodes in ordered]
+    # Corroborated lengths of the new members of clusters of three or more (a cluster of two ties, see .keep).
+    measured = [c for c, new in enumerate(news) if len(new) > 2 and not base_kept[c]]
+    hashes = [n.shingles if n.shingles is not None else _shingle_hashes(n.doc.text, cfg)
+              for c in measured for n in news[c] if n.doc is not None]
+    owners = np.repeat(np.arange(len(measured)), [len(news[c]) for c in measured])
+    lengths = iter(corroborated_lengths(hashes, owners))
+    kept_nodes: list[Node | None] = []
+    chosen_members: list[Member | None] = []
+    corroborated = set(measured)
+    for c, nodes in enumerate(ordered):
+        new = news[c]
+        if not new:
+            kept_nodes.append(None)
+            chosen_members.append(None)
+            continue
+        if base_kept[c]:
+            assert base is not None
+            chosen = choose([replace(base.kept[n.id], order=n.order) for n in base_kept[c]], cfg.keep,
+                            cfg.source_priority)
+            kept_nodes.append(next(n for n in base_kept[c] if n.id == chosen.id))
+        else:
+            members = [_member(n.doc, n.order, next(lengths) if c in corroborated else None)
+                       for n in new if n.doc is not None]
+            chosen = choose(members, cfg.keep, cfg.source_priority)
+            kept_nodes.append(next(n for n in new if n.id == chosen.id))
+        chosen_members.append(chosen)
 
-    # Every member's similarity to the kept one, in one call (the values ``similarity`` gives each).
-    sims = similarity(np.vstack([n.signature for n in nodes]), np.array([n.count for n in nodes], dtype=np.uint32),
-                      kept_node.signature, kept_node.count)
+    # Every member's similarity to its cluster's kept one, all at once.
+    resolved = [c for c, kept in enumerate(kept_nodes) if kept is not None]
+    members_of = [ordered[c] for c in resolved]
+    sizes = [len(nodes) for nodes in members_of]
+    sigs = np.vstack([n.signature for nodes in members_of for n in nodes]) if resolved else np.empty((0, cfg.num_perm))
+    counts = np.array([n.count for nodes in members_of for n in nodes], dtype=np.uint32)
+    first = np.cumsum(sizes) - np.array(sizes, dtype=np.int64)
+    at = [next(k for k, n in enumerate(ordered[c]) if n is kept_nodes[c]) for c in resolved]
+    kept_row = np.repeat(first + np.array(at, dtype=np.int64), sizes)
+    sims = iter(round(s, DIGITS) for s in pair_similarity(sigs, counts, np.arange(len(counts)), kept_row).tolist())
+
     meta = base_meta or {}
-    copies: dict[str, Copy] = {}
-    merged: list[tuple[int, Merged]] = []
-    for node, sim in zip(nodes, (round(s, DIGITS) for s in sims.tolist())):
-        doc = node.doc
-        if doc is not None:
-            copies.update((c.id, c) for c in doc.copies)
-            if node is not kept_node:
-                copies[doc.id] = Copy(doc.id, doc.source, doc.url, doc.published, sim)
-                merged.append((node.order, Merged(doc.id, chosen.id, sim)))
-        elif node is not kept_node:
-            info = meta.get(node.id, {})
-            copies[node.id] = Copy(node.id, info.get("source"), info.get("url"), info.get("published"), sim)
-    copies.pop(chosen.id, None)
-    copy_list = [copies[k] for k in sorted(copies)]
-    kept = (kept_node.order, replace(kept_node.doc, copies=copy_list)) if kept_node.doc is not None else None
-    return Resolved(kept, merged, _record(chosen, cfg.keep, copy_list) if copy_list else None)
+    out = [Resolved(None, [], None) for _ in ordered]
+    for c in resolved:
+        kept_node, chosen = kept_nodes[c], chosen_members[c]
+        assert kept_node is not None and chosen is not None
+        copies: dict[str, Copy] = {}
+        merged: list[tuple[int, Merged]] = []
+        for node in ordered[c]:
+            sim = next(sims)
+            doc = node.doc
+            if doc is not None:
+                copies.update((k.id, k) for k in doc.copies)
+                if node is not kept_node:
+                    copies[doc.id] = Copy(doc.id, doc.source, doc.url, doc.published, sim)
+                    merged.append((node.order, Merged(doc.id, chosen.id, sim)))
+            elif node is not kept_node:
+                info = meta.get(node.id, {})
+                copies[node.id] = Copy(node.id, info.get("source"), info.get("url"), info.get("published"), sim)
+        copies.pop(chosen.id, None)
+        copy_list = [copies[k] for k in sorted(copies)]
+        kept = (kept_node.order, replace(kept_node.doc, copies=copy_list)) if kept_node.doc is not None else None
+        out[c] = Resolved(kept, merged, _record(chosen, cfg.keep, copy_list) if copy_list else None)
+    return out
 
 
 def _shingle_hashes(text: str, config: DedupConfig) -> np.ndarray:
@@ -370,23 +406,24 @@ class Deduplicator:
             for k in (alone[alone >= m] - m).tolist():
                 if docs[k].copies:
                     groups.append([m + k])
-                else:  # what resolve_cluster makes of a lone document without copies
+                else:  # what resolve_clusters makes of a lone document without copies
                     kept_at[k] = replace(docs[k], copies=[])
             bar.update(len(kept_at))
-            for group in groups:
-                nodes = [
+            # Clusters a chunk at a time, so that the shingles of only a chunk are sorted at once.
+            for lo, hi in _chunks([len(g) for g in groups], CLUSTER_CHUNK):
+                chunk = [[
                     Node(g - m, docs[g - m].id, node_sigs[g], int(node_counts[g]), docs[g - m],
                          rep_shingles[rep_of[g - m]]) if g >= m
                     else Node(g - m, base_ids[g], node_sigs[g], int(node_counts[g]))
                     for g in group
-                ]
-                resolved = resolve_cluster(nodes, cfg, base, base_meta)
-                if resolved.kept is not None:
-                    kept_at[resolved.kept[0]] = resolved.kept[1]
-                merged.extend(resolved.merged)
-                if resolved.record is not None:
-                    records.append(resolved.record)
-                bar.update(sum(1 for g in group if g >= m))
+                ] for group in groups[lo:hi]]
+                for resolved in resolve_clusters(chunk, cfg, base, base_meta):
+                    if resolved.kept is not None:
+                        kept_at[resolved.kept[0]] = resolved.kept[1]
+                    merged.extend(resolved.merged)
+                    if resolved.record is not None:
+                        records.append(resolved.record)
+                bar.update(sum(1 for group in groups[lo:hi] for g in group if g >= m))
         kept_docs = [kept_at[i] for i in sorted(kept_at)]
         merged_docs = [m_ for _, m_ in sorted(merged, key=lambda x: x[0])]
         records.sort(key=lambda r: r["cluster"])
@@ -411,6 +448,19 @@ class Deduplicator:
                                     lambda r: None if r < m else docs[reps[r - m]].text),
         )
 
+
+
+def _chunks(sizes: list[int], limit: int) -> list[tuple[int, int]]:
+    """``(lo, hi)`` ranges of consecutive items whose sizes add up to about ``limit`` (at least one item each)."""
+    ranges, lo, total = [], 0, 0
+    for k, size in enumerate(sizes):
+        total += size
+        if total >= limit:
+            ranges.append((lo, k + 1))
+            lo, total = k + 1, 0
+    if lo < len(sizes):
+        ranges.append((lo, len(sizes)))
+    return ranges
 
 
 def base_signatures(base: BaseIndex | None, config: DedupConfig) -> np.ndarray:

@@ -37,7 +37,7 @@ process that calls :func:`run`):
    per document are shuffled); connected components (scipy) on the driver
    over the edges only (exact-duplicate and verified pairs: two ints each, and
    the nodes they touch); clusters resolved by a group-by on component root
-   (the same :func:`~corpus.dedup.deduplicator.resolve_cluster`), singletons by
+   (the same :func:`~corpus.dedup.deduplicator.resolve_clusters`), singletons by
    a map. Driver: the edges, an ``order -> root`` table of the clustered
    documents (16 bytes each, broadcast to the workers), and every signature
    (num_perm x 4 bytes per document), which the snapshot stores.
@@ -104,7 +104,7 @@ from corpus.dedup.deduplicator import (
     base_signatures,
     check_ids,
     combined_index,
-    resolve_cluster,
+    resolve_clusters,
     shingle_counts,
     sign_batch,
 )
@@ -619,8 +619,8 @@ def _resolve(group: Any, pipeline: Pipeline, alone: bool = False, context: Any =
         orders.append(order)
         blobs.append(pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL))
 
-    for members in ([[n] for n in nodes] if alone else [nodes] if nodes else []):
-        resolved = resolve_cluster(members, pipeline.dedup, base, base_meta)
+    for resolved in resolve_clusters([[n] for n in nodes] if alone else [nodes] if nodes else [], pipeline.dedup,
+                                     base, base_meta):
         if resolved.kept is not None:
             add("kept", *resolved.kept)
         for order, merged in resolved.merged:
@@ -940,7 +940,7 @@ class _Run:
             members = members.union(self.ray.data.from_arrow(
                 _sig_rows(old, base_values[old + m], base_counts[old + m], ids=[base_ids[k] for k in (old + m).tolist()])))
         rooted = self._map(members, _with_root, table=table).materialize()
-        # resolve_cluster reads the base's cluster_of and kept; its signatures stay here.
+        # resolve_clusters reads the base's cluster_of and kept; its signatures stay here.
         slim = replace(base, signatures=Signatures([], base_values[:0], {}, base_counts[:0]),
                        clusters=[]) if base is not None else None
         context = self.ray.put((slim, base_metadata(base))) if base is not None else None
