@@ -102,3 +102,20 @@ def _readable_unfiltered(text: str) -> str:
     import ftfy
 
     return ftfy.fix_encoding(text) if has_utf8_mojibake(text) else text
+
+
+def test_signatures_a_snapshot_stored_before_batches_are_the_ones_batches_make():
+    # Main at 5764db9 signed with per-token Python hashing; its stored signatures of the kept
+    # documents are what the batch path makes of their texts, so a base it wrote is the same scheme.
+    from corpus.snapshot import load_snapshot
+    from test_snapshot import FORMAT_1
+
+    old = load_snapshot(FORMAT_1)
+    stored = old.signatures()
+    assert stored.params == {k: v for k, v in DedupConfig().signature_params().items() if k != "shingle_counts"}
+    row = {doc_id: k for k, doc_id in enumerate(stored.ids)}
+    documents = list(old.documents())
+    sigs, _ = sign_batch(token_batch([d.text for d in documents]), DedupConfig())
+    assert len(documents) == 11
+    for doc, sig in zip(documents, sigs):
+        assert np.array_equal(sig, stored.values[row[doc.id]]), doc.id
