@@ -36,9 +36,9 @@ from typing import Any
 import numpy as np
 from tqdm import tqdm
 
+from corpus.dedup.batch import TokenBatch, token_batch
 from corpus.dedup.clusters import components
 from corpus.dedup.config import DedupConfig
-from corpus.dedup.batch import TokenBatch, token_batch
 from corpus.dedup.keep import Member, choose, corroborated_lengths
 from corpus.dedup.lsh import pair_similarity, similar_pair_arrays
 from corpus.dedup.review import CandidateReview

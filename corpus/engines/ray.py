@@ -95,6 +95,7 @@ from corpus.clean.learned import (  # the per-group decisions themselves, so bot
     source_of,
     source_of_scope,
 )
+from corpus.dedup.batch import token_batch
 from corpus.dedup.clusters import components
 from corpus.dedup.deduplicator import (
     Merged,
@@ -108,7 +109,6 @@ from corpus.dedup.deduplicator import (
     shingle_counts,
     sign_batch,
 )
-from corpus.dedup.batch import token_batch
 from corpus.dedup.lsh import similarity
 from corpus.dedup.review import CandidateReview
 from corpus.dedup.keep import Member
