@@ -8,6 +8,8 @@ import random
 import ftfy
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from corpus.dedup import DedupConfig, Deduplicator
 from corpus.document import Copy, Document
@@ -168,6 +170,22 @@ def test_corroborated_lengths_count_distinct_shingles_another_member_has():
 
     sets = [np.array(x, dtype=np.uint32) for x in ([5, 5, 1, 2], [2, 1, 7], [7, 8, 8], [9])]
     assert corroborated_lengths(sets) == [2, 3, 1, 0]
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.lists(st.lists(st.integers(0, 12), min_size=1, max_size=8), min_size=1, max_size=4), max_size=5))
+def test_corroborated_lengths_of_many_clusters_are_each_clusters_alone(clusters):
+    from corpus.dedup.keep import corroborated_lengths
+
+    def by_sets(members):  # the definition: distinct shingles some other member also has
+        return [len(set(m) & set().union(*(set(o) for k, o in enumerate(members) if k != i)))
+                for i, m in enumerate(members)]
+
+    hashes = [np.array(m, dtype=np.uint32) for members in clusters for m in members]
+    owners = [c for c, members in enumerate(clusters) for _ in members]
+    assert corroborated_lengths(hashes, owners) == [n for members in clusters for n in by_sets(members)]
+    for members in clusters:
+        assert corroborated_lengths([np.array(m, dtype=np.uint32) for m in members]) == by_sets(members)
 
 
 def test_measured_and_unmeasured_lengths_are_not_compared():

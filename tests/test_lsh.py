@@ -12,10 +12,9 @@ from datasketch import LeanMinHash, MinHashLSH
 import corpus.dedup.lsh as lsh
 from corpus.dedup import DedupConfig
 from corpus.dedup.clusters import components
-from corpus.dedup.deduplicator import sign_tokens
+from corpus.dedup.batch import token_batch
+from corpus.dedup.deduplicator import sign_batch
 from corpus.dedup.lsh import band_groups, similar_pair_arrays, similarity
-from corpus.dedup.normalize import tokenize
-from corpus.dedup.shingles import TokenHasher
 from corpus.dedup.signatures import SCHEME
 
 
@@ -61,7 +60,7 @@ def text_signatures(n, seed):
         for _ in range(rnd.randint(0, len(text) // 6)):
             text[rnd.randrange(len(text))] = rnd.choice(words)
         texts.append(" ".join(text[: rnd.randint(len(text) // 2, len(text))]))
-    return sign_tokens([tokenize(t) for t in texts], DedupConfig(), TokenHasher())
+    return sign_batch(token_batch(texts), DedupConfig())
 
 
 def similar_pairs(*args):

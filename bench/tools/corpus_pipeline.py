@@ -37,12 +37,9 @@ from corpus.writers import write_jsonl
 
 #: Names the deduplicator module calls, and the stage each one's time counts in.
 _INNER_STAGES = {
-    "tokens": "shingles", "tokenize": "shingles", "sign": "signatures", "similar_pair_arrays": "LSH",
-    "components": "clustering", "assign_stories": "story",
+    "token_batch": "shingles", "shingle_hashes": "shingles", "sign": "signatures", "distinct_counts": "signatures",
+    "similar_pair_arrays": "LSH", "components": "clustering", "assign_stories": "story",
 }
-#: TokenHasher methods timed as shingling, the batch one when the hasher has it
-#: (the single-document one calls it, and must not be counted twice).
-_HASHER_METHODS = ("batch_shingle_hashes", "shingle_hashes")
 
 
 def _timed(stages: Stages, name: str, fn: Any) -> Any:
@@ -67,11 +64,6 @@ def dedup(docs: list[Document], config: DedupConfig, stages: Stages) -> tuple[An
     for name, fn in saved.items():
         setattr(module, name, _timed(inner, _INNER_STAGES[name], fn))
     timed = sorted(saved)
-    hasher = getattr(dedup_step, "_hasher", None)
-    method = next((m for m in _HASHER_METHODS if hasattr(hasher, m)), None)
-    if method is not None:
-        setattr(hasher, method, _timed(inner, "shingles", getattr(hasher, method)))
-        timed.append(f"TokenHasher.{method}")
     start = time.perf_counter()
     try:
         result = dedup_step.run(docs)

@@ -2,7 +2,9 @@
 
 Runs on cleaned ``Document.text``. The pieces, one idea per module:
 :mod:`.normalize` (text -> tokens), :mod:`.exact` (exact-duplicate key),
-:mod:`.shingles` (tokens -> shingle hashes), :mod:`.signatures` (MinHash,
+:mod:`.batch` (a batch of texts -> token hashes and exact keys, as arrays),
+:mod:`.xxh32` (the token hash, vectorized), :mod:`.shingles` (token hashes ->
+shingle hashes), :mod:`.signatures` (MinHash,
 equal to datasketch's "affine32"), :mod:`.lsh` (verified candidate pairs),
 :mod:`.clusters` (connected components), :mod:`.keep` (representative policies),
 :mod:`.story` (related coverage), :mod:`.config` (settings and defaults),

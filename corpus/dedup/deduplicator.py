@@ -4,9 +4,10 @@ Phases (each with a tqdm bar on stderr when ``progress=True``):
 
 1. **exact**: documents with the same normalized token stream
    (:mod:`.exact`) are merged at similarity 1.0; one of them stands for the
-   group in the next phases.
-2. **signatures**: MinHash signatures of the shingles, in batches
-   (:mod:`.shingles`, :mod:`.signatures`).
+   group in the next phases. Tokens, their hashes and the exact keys come a
+   batch of documents at a time, as arrays (:mod:`.batch`).
+2. **signatures**: MinHash signatures of the shingles of each batch's
+   representatives (:mod:`.shingles`, :mod:`.signatures`).
 3. **LSH**: candidate pairs by banding the signature matrix (datasketch
    MinHashLSH's candidates), verified against the threshold (:mod:`.lsh`).
 4. **clustering**: connected components of the pairs (:mod:`.clusters`), then
@@ -28,21 +29,21 @@ the only length the base records).
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
 from tqdm import tqdm
 
+from corpus.dedup.batch import TokenBatch, token_batch
 from corpus.dedup.clusters import components
 from corpus.dedup.config import DedupConfig
-from corpus.dedup.exact import exact_key
 from corpus.dedup.keep import Member, choose, corroborated_lengths
-from corpus.dedup.lsh import similar_pair_arrays, similarity
-from corpus.dedup.normalize import tokenize
+from corpus.dedup.lsh import pair_similarity, similar_pair_arrays
 from corpus.dedup.review import CandidateReview
-from corpus.dedup.shingles import TokenHasher, distinct_counts
+from corpus.dedup.shingles import batch_shingle_hashes as shingle_hashes
+from corpus.dedup.shingles import distinct_counts
 from corpus.dedup.signatures import batch_signatures as sign
 from corpus.dedup.story import assign_stories
 from corpus.document import Copy, Document
@@ -50,6 +51,9 @@ from corpus.errors import ConfigError, CorpusError
 
 #: Similarities are rounded so records are short and stable to print.
 DIGITS = 4
+#: Members of the clusters resolved together (:func:`resolve_clusters`): bounds the
+#: shingles sorted at once (about 450 a document in news, 8 bytes each, a few copies).
+CLUSTER_CHUNK = 8192
 
 
 @dataclass(frozen=True)
@@ -152,8 +156,9 @@ def combined_index(signatures: Signatures, merged: list[Merged], kept: list[Memb
     )
 
 
-def _member(doc: Document, order: int) -> Member:
-    return Member(id=doc.id, source=doc.source, url=doc.url, published=doc.published, length=len(doc.text), order=order)
+def _member(doc: Document, order: int, corroborated: int | None = None) -> Member:
+    return Member(id=doc.id, source=doc.source, url=doc.url, published=doc.published, length=len(doc.text), order=order,
+                  corroborated=corroborated)
 
 
 def _bar(progress: bool, total: int, desc: str) -> tqdm:
@@ -165,35 +170,27 @@ def _bar(progress: bool, total: int, desc: str) -> tqdm:
 # or one cluster.
 
 
-def document_key(tokens: list[str], unspaced: bool) -> str:
-    """The exact-duplicate key of a tokenized text: the token hash and the shingle kind.
-
-    >>> document_key(*tokenize("Officers refused.")) == document_key(*tokenize("OFFICERS  refused!"))
-    True
-    """
-    return exact_key(tokens) + ("/c" if unspaced else "/w")
-
-
-def sign_tokens(token_lists: list[tuple[list[str], bool]], config: DedupConfig, hasher: TokenHasher,
-                shingles: list[np.ndarray] | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """MinHash signatures ``(len(token_lists), num_perm)`` of tokenized texts (tokens, unspaced flag),
-    and the size of each text's shingle set (``uint32``).
+def sign_batch(batch: TokenBatch, config: DedupConfig, rows: np.ndarray | None = None,
+               shingles: list[np.ndarray] | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """MinHash signatures ``(len(rows), num_perm)`` of the documents ``rows`` of a token batch (default:
+    all), and the size of each one's shingle set (``uint32``).
 
     A row depends on its own tokens only, so any batching gives the same rows.
-    ``shingles``, when given, is extended with each text's shingle hashes.
+    ``shingles``, when given, is extended with each document's shingle hashes.
     """
     cfg = config
-    out = np.empty((len(token_lists), cfg.num_perm), dtype=np.uint32)
-    sizes = np.empty(len(token_lists), dtype=np.uint32)
-    hashes: list[np.ndarray] = [np.empty(0, dtype=np.uint32)] * len(token_lists)
+    rows = np.arange(len(batch)) if rows is None else np.asarray(rows, dtype=np.int64)
+    out = np.empty((len(rows), cfg.num_perm), dtype=np.uint32)
+    sizes = np.empty(len(rows), dtype=np.uint32)
+    hashes: list[np.ndarray] = [np.empty(0, dtype=np.uint32)] * len(rows)
     # Word and character shingles differ in n: one pass over each kind.
     for unspaced, n in ((False, cfg.ngram), (True, cfg.char_ngram)):
-        rows = [k for k, (_, u) in enumerate(token_lists) if u is unspaced]
-        if rows:
-            values, counts = hasher.batch_shingle_hashes([token_lists[k][0] for k in rows], n)
-            out[np.asarray(rows)] = sign(values, counts, cfg.num_perm, cfg.seed)
-            sizes[np.asarray(rows)] = distinct_counts(values, counts)
-            for k, part in zip(rows, np.split(values, np.cumsum(counts)[:-1])):
+        picked = np.flatnonzero(batch.unspaced[rows] == unspaced)
+        if len(picked):
+            values, counts = shingle_hashes(*batch.rows(rows[picked]), n)
+            out[picked] = sign(values, counts, cfg.num_perm, cfg.seed)
+            sizes[picked] = distinct_counts(values, counts)
+            for k, part in zip(picked.tolist(), np.split(values, np.cumsum(counts)[:-1])):
                 hashes[k] = part
     if shingles is not None:
         shingles.extend(hashes)
@@ -202,7 +199,7 @@ def sign_tokens(token_lists: list[tuple[list[str], bool]], config: DedupConfig, 
 
 @dataclass
 class Node:
-    """One member of a cluster, as :func:`resolve_cluster` sees it.
+    """One member of a cluster, as :func:`resolve_clusters` sees it.
 
     ``order`` sorts members: a new document's input position (any increasing
     key will do), or, for a row of the base index, a negative number (its row
@@ -230,63 +227,94 @@ class Resolved:
     record: dict[str, Any] | None
 
 
-def resolve_cluster(
-    nodes: list[Node],
+def resolve_clusters(
+    clusters: Sequence[Sequence[Node]],
     config: DedupConfig,
-    hasher: TokenHasher,
     base: BaseIndex | None = None,
     base_meta: dict[str, dict[str, Any]] | None = None,
-) -> Resolved:
-    """Keep one member of a connected component by the keep policy; record every copy.
+) -> list[Resolved]:
+    """Keep one member of each connected component by the keep policy; record every copy.
 
     A component that holds a document an earlier run kept keeps it (see the
     module docstring). ``base_meta`` is ``base_metadata(base)``, passed in so
-    that it is built once per run, not once per cluster.
+    that it is built once per run, not once per cluster. The array work is
+    done for all the clusters given at once: the corroborated lengths of every
+    cluster of three or more new members (one sort of all their shingles,
+    :func:`.keep.corroborated_lengths`) and every member's similarity to its
+    cluster's kept one (the values :func:`.lsh.similarity` gives); what is
+    left per cluster is choosing by the policy and writing the records.
     """
     cfg = config
-    nodes = sorted(nodes, key=lambda n: n.order)
-    new = [n for n in nodes if n.doc is not None]
-    if not new:
-        return Resolved(None, [], None)
-    base_kept = [n for n in nodes if n.doc is None and base is not None and base.cluster_of.get(n.id) == n.id]
-    if base_kept:
-        assert base is not None
-        chosen = choose([replace(base.kept[n.id], order=n.order) for n in base_kept], cfg.keep, cfg.source_priority)
-        kept_node = next(n for n in base_kept if n.id == chosen.id)
-    else:
-        members = [_member(n.doc, n.order) for n in new if n.doc is not None]
-        if len(new) > 2:  # a cluster of two ties by construction (see .keep)
-            hashes = [n.shingles if n.shingles is not None else _shingle_hashes(n.doc.text, cfg, hasher)
-                      for n in new if n.doc is not None]
-            members = [replace(m, corroborated=c) for m, c in zip(members, corroborated_lengths(hashes))]
-        chosen = choose(members, cfg.keep, cfg.source_priority)
-        kept_node = next(n for n in new if n.id == chosen.id)
+    ordered = [sorted(nodes, key=lambda n: n.order) for nodes in clusters]
+    news = [[n for n in nodes if n.doc is not None] for nodes in ordered]
+    base_kept = [[n for n in nodes if n.doc is None and base is not None and base.cluster_of.get(n.id) == n.id]
+                 for nodes in ordered]
+    # Corroborated lengths of the new members of clusters of three or more (a cluster of two ties, see .keep).
+    measured = [c for c, new in enumerate(news) if len(new) > 2 and not base_kept[c]]
+    hashes = [n.shingles if n.shingles is not None else _shingle_hashes(n.doc.text, cfg)
+              for c in measured for n in news[c] if n.doc is not None]
+    owners = np.repeat(np.arange(len(measured)), [len(news[c]) for c in measured])
+    lengths = iter(corroborated_lengths(hashes, owners))
+    kept_nodes: list[Node | None] = []
+    chosen_members: list[Member | None] = []
+    corroborated = set(measured)
+    for c, nodes in enumerate(ordered):
+        new = news[c]
+        if not new:
+            kept_nodes.append(None)
+            chosen_members.append(None)
+            continue
+        if base_kept[c]:
+            assert base is not None
+            chosen = choose([replace(base.kept[n.id], order=n.order) for n in base_kept[c]], cfg.keep,
+                            cfg.source_priority)
+            kept_nodes.append(next(n for n in base_kept[c] if n.id == chosen.id))
+        else:
+            members = [_member(n.doc, n.order, next(lengths) if c in corroborated else None)
+                       for n in new if n.doc is not None]
+            chosen = choose(members, cfg.keep, cfg.source_priority)
+            kept_nodes.append(next(n for n in new if n.id == chosen.id))
+        chosen_members.append(chosen)
 
-    # Every member's similarity to the kept one, in one call (the values ``similarity`` gives each).
-    sims = similarity(np.vstack([n.signature for n in nodes]), np.array([n.count for n in nodes], dtype=np.uint32),
-                      kept_node.signature, kept_node.count)
+    # Every member's similarity to its cluster's kept one, all at once.
+    resolved = [c for c, kept in enumerate(kept_nodes) if kept is not None]
+    members_of = [ordered[c] for c in resolved]
+    sizes = [len(nodes) for nodes in members_of]
+    sigs = np.vstack([n.signature for nodes in members_of for n in nodes]) if resolved else np.empty((0, cfg.num_perm))
+    counts = np.array([n.count for nodes in members_of for n in nodes], dtype=np.uint32)
+    first = np.cumsum(sizes) - np.array(sizes, dtype=np.int64)
+    at = [next(k for k, n in enumerate(ordered[c]) if n is kept_nodes[c]) for c in resolved]
+    kept_row = np.repeat(first + np.array(at, dtype=np.int64), sizes)
+    sims = iter(round(s, DIGITS) for s in pair_similarity(sigs, counts, np.arange(len(counts)), kept_row).tolist())
+
     meta = base_meta or {}
-    copies: dict[str, Copy] = {}
-    merged: list[tuple[int, Merged]] = []
-    for node, sim in zip(nodes, (round(s, DIGITS) for s in sims.tolist())):
-        doc = node.doc
-        if doc is not None:
-            copies.update((c.id, c) for c in doc.copies)
-            if node is not kept_node:
-                copies[doc.id] = Copy(doc.id, doc.source, doc.url, doc.published, sim)
-                merged.append((node.order, Merged(doc.id, chosen.id, sim)))
-        elif node is not kept_node:
-            info = meta.get(node.id, {})
-            copies[node.id] = Copy(node.id, info.get("source"), info.get("url"), info.get("published"), sim)
-    copies.pop(chosen.id, None)
-    copy_list = [copies[k] for k in sorted(copies)]
-    kept = (kept_node.order, replace(kept_node.doc, copies=copy_list)) if kept_node.doc is not None else None
-    return Resolved(kept, merged, _record(chosen, cfg.keep, copy_list) if copy_list else None)
+    out = [Resolved(None, [], None) for _ in ordered]
+    for c in resolved:
+        kept_node, chosen = kept_nodes[c], chosen_members[c]
+        assert kept_node is not None and chosen is not None
+        copies: dict[str, Copy] = {}
+        merged: list[tuple[int, Merged]] = []
+        for node in ordered[c]:
+            sim = next(sims)
+            doc = node.doc
+            if doc is not None:
+                copies.update((k.id, k) for k in doc.copies)
+                if node is not kept_node:
+                    copies[doc.id] = Copy(doc.id, doc.source, doc.url, doc.published, sim)
+                    merged.append((node.order, Merged(doc.id, chosen.id, sim)))
+            elif node is not kept_node:
+                info = meta.get(node.id, {})
+                copies[node.id] = Copy(node.id, info.get("source"), info.get("url"), info.get("published"), sim)
+        copies.pop(chosen.id, None)
+        copy_list = [copies[k] for k in sorted(copies)]
+        kept = (kept_node.order, replace(kept_node.doc, copies=copy_list)) if kept_node.doc is not None else None
+        out[c] = Resolved(kept, merged, _record(chosen, cfg.keep, copy_list) if copy_list else None)
+    return out
 
 
-def _shingle_hashes(text: str, config: DedupConfig, hasher: TokenHasher) -> np.ndarray:
-    tokens, unspaced = tokenize(text)
-    return hasher.shingle_hashes(tokens, config.char_ngram if unspaced else config.ngram)
+def _shingle_hashes(text: str, config: DedupConfig) -> np.ndarray:
+    batch = token_batch([text])
+    return shingle_hashes(batch.hashes, batch.lengths, config.char_ngram if batch.unspaced[0] else config.ngram)[0]
 
 
 class Deduplicator:
@@ -301,7 +329,6 @@ class Deduplicator:
 
     def __init__(self, config: DedupConfig | None = None) -> None:
         self.config = config or DedupConfig()
-        self._hasher = TokenHasher()
 
     def run(self, documents: Iterable[Document], progress: bool = False, base: BaseIndex | None = None) -> DedupResult:
         """Deduplicate ``documents`` (against ``base``, if given)."""
@@ -316,31 +343,27 @@ class Deduplicator:
         #    tokens of only one batch are ever held in memory.
         rep_of, reps = [], []
         first_of_key: dict[str, int] = {}
-        batch: list[tuple[list[str], bool]] = []
         signed: list[np.ndarray] = [np.empty((0, cfg.num_perm), dtype=np.uint32)]
         sizes: list[np.ndarray] = [np.empty(0, dtype=np.uint32)]
         # Every representative's shingle hashes, for the corroborated lengths of clusters
         # of three or more (4 bytes a shingle, a fraction of the texts already held).
         rep_shingles: list[np.ndarray] = []
         with _bar(progress, len(docs), "exact+signatures") as bar:
-            for i, doc in enumerate(docs):
-                toks, unspaced = tokenize(doc.text)
-                key = document_key(toks, unspaced)
-                r = first_of_key.setdefault(key, len(reps))
-                if r == len(reps):
-                    reps.append(i)
-                    batch.append((toks, unspaced))
-                    if len(batch) == cfg.batch_size:
-                        values, counts = sign_tokens(batch, cfg, self._hasher, rep_shingles)
-                        signed.append(values)
-                        sizes.append(counts)
-                        batch = []
-                rep_of.append(r)
-                bar.update()
-            if batch:
-                values, counts = sign_tokens(batch, cfg, self._hasher, rep_shingles)
-                signed.append(values)
-                sizes.append(counts)
+            for lo in range(0, len(docs), cfg.batch_size):
+                chunk = docs[lo : lo + cfg.batch_size]
+                batch = token_batch([d.text for d in chunk])
+                new = []
+                for k, key in enumerate(batch.keys):
+                    r = first_of_key.setdefault(key, len(reps))
+                    if r == len(reps):
+                        reps.append(lo + k)
+                        new.append(k)
+                    rep_of.append(r)
+                if new:
+                    values, counts = sign_batch(batch, cfg, np.array(new), rep_shingles)
+                    signed.append(values)
+                    sizes.append(counts)
+                bar.update(len(chunk))
         rep_sigs, rep_counts = np.vstack(signed), np.concatenate(sizes)
         doc_of = np.asarray(rep_of, dtype=np.int64)
         doc_sigs = rep_sigs[doc_of] if docs else rep_sigs
@@ -382,23 +405,24 @@ class Deduplicator:
             for k in (alone[alone >= m] - m).tolist():
                 if docs[k].copies:
                     groups.append([m + k])
-                else:  # what resolve_cluster makes of a lone document without copies
+                else:  # what resolve_clusters makes of a lone document without copies
                     kept_at[k] = replace(docs[k], copies=[])
             bar.update(len(kept_at))
-            for group in groups:
-                nodes = [
+            # Clusters a chunk at a time, so that the shingles of only a chunk are sorted at once.
+            for lo, hi in _chunks([len(g) for g in groups], CLUSTER_CHUNK):
+                chunk = [[
                     Node(g - m, docs[g - m].id, node_sigs[g], int(node_counts[g]), docs[g - m],
                          rep_shingles[rep_of[g - m]]) if g >= m
                     else Node(g - m, base_ids[g], node_sigs[g], int(node_counts[g]))
                     for g in group
-                ]
-                resolved = resolve_cluster(nodes, cfg, self._hasher, base, base_meta)
-                if resolved.kept is not None:
-                    kept_at[resolved.kept[0]] = resolved.kept[1]
-                merged.extend(resolved.merged)
-                if resolved.record is not None:
-                    records.append(resolved.record)
-                bar.update(sum(1 for g in group if g >= m))
+                ] for group in groups[lo:hi]]
+                for resolved in resolve_clusters(chunk, cfg, base, base_meta):
+                    if resolved.kept is not None:
+                        kept_at[resolved.kept[0]] = resolved.kept[1]
+                    merged.extend(resolved.merged)
+                    if resolved.record is not None:
+                        records.append(resolved.record)
+                bar.update(sum(1 for group in groups[lo:hi] for g in group if g >= m))
         kept_docs = [kept_at[i] for i in sorted(kept_at)]
         merged_docs = [m_ for _, m_ in sorted(merged, key=lambda x: x[0])]
         records.sort(key=lambda r: r["cluster"])
@@ -423,6 +447,19 @@ class Deduplicator:
                                     lambda r: None if r < m else docs[reps[r - m]].text),
         )
 
+
+
+def _chunks(sizes: list[int], limit: int) -> list[tuple[int, int]]:
+    """``(lo, hi)`` ranges of consecutive items whose sizes add up to about ``limit`` (at least one item each)."""
+    ranges, lo, total = [], 0, 0
+    for k, size in enumerate(sizes):
+        total += size
+        if total >= limit:
+            ranges.append((lo, k + 1))
+            lo, total = k + 1, 0
+    if lo < len(sizes):
+        ranges.append((lo, len(sizes)))
+    return ranges
 
 
 def base_signatures(base: BaseIndex | None, config: DedupConfig) -> np.ndarray:

@@ -22,4 +22,24 @@ def exact_key(tokens: Sequence[str]) -> str:
     >>> exact_key(["chris", "kaba"]) == exact_key("Chris   KABA!".lower().rstrip("!").split())
     True
     """
-    return xxhash.xxh3_128_hexdigest(" ".join(tokens).encode("utf-8"))
+    return joined_key(" ".join(tokens).encode("utf-8"))
+
+
+def joined_key(joined: bytes | memoryview) -> str:
+    """:func:`exact_key` of tokens already joined by single spaces, as UTF-8 bytes (any buffer)."""
+    return xxhash.xxh3_128_hexdigest(joined)
+
+
+def document_key(tokens: Sequence[str], unspaced: bool) -> str:
+    """The exact-duplicate key of a tokenized text: the token hash and the shingle kind.
+
+    >>> from corpus.dedup.normalize import tokenize
+    >>> document_key(*tokenize("Officers refused.")) == document_key(*tokenize("OFFICERS  refused!"))
+    True
+    """
+    return exact_key(tokens) + kind_suffix(unspaced)
+
+
+def kind_suffix(unspaced: bool) -> str:
+    """What :func:`document_key` appends for the shingle kind: a character and a word text never match."""
+    return "/c" if unspaced else "/w"

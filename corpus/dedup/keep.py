@@ -64,29 +64,41 @@ class Member:
     corroborated: int | None = None
 
 
-def corroborated_lengths(shingle_hashes: Sequence[np.ndarray]) -> list[int]:
-    """For each member, how many of its distinct shingles another member also has.
+def corroborated_lengths(shingle_hashes: Sequence[np.ndarray], clusters: Sequence[int] | np.ndarray | None = None) -> list[int]:
+    """For each member, how many of its distinct shingles another member of its cluster also has.
 
-    ``shingle_hashes[i]`` holds member ``i``'s shingle hashes (repeats allowed).
+    ``shingle_hashes[i]`` holds member ``i``'s shingle hashes (repeats allowed);
+    ``clusters[i]`` numbers its cluster (default: one cluster for all; the
+    members of one cluster come together), so that the members of many
+    clusters are measured in one pass, each cluster apart.
 
     >>> a, b, c = (np.array(x, dtype=np.uint32) for x in ([1, 2, 3], [2, 3, 4, 4], [3, 9]))
     >>> corroborated_lengths([a, b, c])
     [2, 2, 1]
+    >>> corroborated_lengths([a, b, c, a, c], [0, 0, 0, 1, 1])
+    [2, 2, 1, 1, 1]
     """
-    # Distinct (member, hash) keys by one sort; a hash is shared when two keys
-    # hold it (they are then of two members). No np.unique per member: in numpy
-    # 2.4 it is hash based and was the larger part of keeping at 10k documents.
+    # One sort of (hash, member) keys: a member's repeats of a hash are equal neighbours
+    # (dropped), and the members holding one hash are neighbours in member order, so a
+    # cluster's (its members are numbered together) are too: a distinct key is shared
+    # when a neighbour has its hash and its cluster. np.sort, not np.unique (hash based
+    # in numpy 2.4, and the larger part of keeping at 10k documents) nor argsort.
     lengths = np.fromiter(map(len, shingle_hashes), dtype=np.int64, count=len(shingle_hashes))
+    if not len(lengths):
+        return []
+    cluster = np.zeros(len(lengths), dtype=np.int64) if clusters is None else np.asarray(clusters, dtype=np.int64)
+    if np.any(cluster[1:] < cluster[:-1]):
+        raise ValueError("members must come cluster by cluster (clusters non-decreasing)")
     owner = np.repeat(np.arange(len(lengths), dtype=np.uint64), lengths)
-    keys = np.sort((owner << np.uint64(32)) | np.concatenate(shingle_hashes).astype(np.uint64))
+    keys = np.sort((np.concatenate(shingle_hashes).astype(np.uint64) << np.uint64(32)) | owner)
     keys = keys[np.concatenate(([True], keys[1:] != keys[:-1]))]
-    hashes = keys & np.uint64(0xFFFFFFFF)
-    order = np.argsort(hashes, kind="stable")
-    repeated = hashes[order][1:] == hashes[order][:-1]
+    members = (keys & np.uint64(0xFFFFFFFF)).astype(np.int64)
+    group = cluster[members]
+    same = ((keys[1:] >> np.uint64(32)) == (keys[:-1] >> np.uint64(32))) & (group[1:] == group[:-1])
     shared = np.zeros(len(keys), dtype=bool)
-    shared[order[1:][repeated]] = shared[order[:-1][repeated]] = True
-    members = (keys[shared] >> np.uint64(32)).astype(np.int64)
-    return np.bincount(members, minlength=len(lengths)).tolist()
+    shared[1:] |= same
+    shared[:-1] |= same
+    return np.bincount(members[shared], minlength=len(lengths)).tolist()
 
 
 def _completeness(member: Member) -> tuple[int, int]:

@@ -149,6 +149,28 @@ def tokenize(text: str) -> tuple[list[str], bool]:
     return tokens(text, unspaced), unspaced
 
 
+def token_text(text: str) -> tuple[bytes, bool]:
+    """The tokens of :func:`tokenize` as UTF-8 bytes in which every run of non-space bytes is one token,
+    and the unspaced flag: what :mod:`.batch` reads, with no Python string made per token.
+
+    On the fast path the bytes are the ASCII fold with every separator a space
+    (runs of spaces left as they are); otherwise the tokens joined by single
+    spaces. Tokens never hold a space byte (spaces and other separators are
+    not letters or digits, and UTF-8 never encodes another character with one).
+
+    >>> token_text("Café “Kaba” £24")
+    (b'cafe  kaba   24', False)
+    >>> token_text("伦敦警察。") == ("伦 敦 警 察".encode(), True)
+    True
+    """
+    text = _readable(text)
+    raw = _ascii_fold_bytes(text)
+    if raw is not None:
+        return raw.translate(_ASCII_TABLE), False
+    unspaced = is_unspaced(text)
+    return " ".join(tokens(text, unspaced)).encode("utf-8"), unspaced
+
+
 def _readable(text: str) -> str:
     """``text`` with UTF-8 mojibake undone (ftfy), so a copy with broken encoding still matches.
 
@@ -158,6 +180,11 @@ def _readable(text: str) -> str:
     >>> _readable("Kingdom\u00e2\u20ac\u2122s")
     'Kingdom’s'
     """
+    # Mojibake of UTF-8 starts with a character in U+00C2..U+00F4, whose UTF-8 starts
+    # with 0xC3: a text without that byte has none, found by one encode and memchr
+    # (measured 5x faster than the pattern's own scan on news text).
+    if text.isascii() or b"\xc3" not in text.encode("utf-8", "surrogatepass"):
+        return text
     return ftfy.fix_encoding(text) if has_utf8_mojibake(text) else text
 
 
@@ -187,10 +214,17 @@ _ASCII_TABLE = bytes(
 )
 
 
+def _ascii_fold_bytes(text: str) -> bytes | None:
+    """``text`` encoded to ASCII with every run of other characters folded, or None when a fold is not ASCII."""
+    try:
+        return text.encode("ascii", _FOLD_ERRORS)
+    except UnicodeEncodeError:
+        return None
+
+
 def _ascii_words(text: str) -> list[str] | None:
     """The word tokens of ``text`` by the fast path, or None when it does not apply."""
-    try:
-        raw = text.encode("ascii", _FOLD_ERRORS)
-    except UnicodeEncodeError:
+    raw = _ascii_fold_bytes(text)
+    if raw is None:
         return None
     return raw.translate(_ASCII_TABLE).decode("ascii").split()

@@ -8,12 +8,15 @@ xxhash32 values of its tokens, modulo 2^32::
     for token in shingle:
         h = h * MULTIPLIER + xxh32(token)      # mod 2^32
 
-Each distinct token is hashed once (:class:`TokenHasher` caches it), and the
-polynomial is evaluated for all shingles of a batch of documents at once with
-``n`` numpy operations over shifted views of the batch's token-hash array (the
-windows that cross from one document into the next are computed and left out),
-instead of building and hashing one string per shingle. :func:`shingle_hash` is the same function for
-one shingle, for reference and as a ``hashfunc`` for ``datasketch.MinHash``.
+The token hashes of a batch come from :mod:`.batch` (every token's xxh32 in
+numpy, :mod:`.xxh32`) or, for token lists given as Python strings, from
+:class:`TokenHasher` (each distinct token hashed once, cached). The polynomial
+is evaluated for all shingles of a batch of documents at once
+(:func:`batch_shingle_hashes`) with ``n`` numpy operations over shifted views
+of the batch's token-hash array (the windows that cross from one document into
+the next are computed and left out), instead of building and hashing one
+string per shingle. :func:`shingle_hash` is the same function for one shingle,
+for reference and as a ``hashfunc`` for ``datasketch.MinHash``.
 
 The polynomial alone is not a good mix (its low bits depend only on low bits),
 which is fine here: the "affine32" MinHash scheme pre-mixes every input with the
@@ -113,34 +116,42 @@ class TokenHasher:
         return self.batch_shingle_hashes([tokens], n)[0]
 
     def batch_shingle_hashes(self, token_lists: Sequence[Sequence[str]], n: int) -> tuple[np.ndarray, np.ndarray]:
-        """The shingle hashes of many documents at once: ``(values, counts)``.
-
-        ``values`` holds every document's shingle hashes, one document after
-        the other; ``counts[i]`` how many belong to document ``i`` (at least
-        one). The polynomial runs once over the whole batch's token hashes, so
-        the cost per document is a few numpy index operations, not ``n``
-        numpy calls.
-        """
+        """The shingle hashes of many documents at once: ``(values, counts)``, as :func:`batch_shingle_hashes`
+        gives them for these tokens' hashes."""
         lengths = np.fromiter(map(len, token_lists), dtype=np.int64, count=len(token_lists))
-        total = int(lengths.sum())
-        starts = np.cumsum(lengths) - lengths
-        # n zeros after the last token: every position has a full window to read.
-        t = np.zeros(total + n, dtype=np.uint32)
-        t[:total] = self._hashes(chain.from_iterable(token_lists), total)
-        short = np.flatnonzero(lengths < n)
-        short_values = np.full(len(short), _BASIS, dtype=np.uint32)
-        # One position more than tokens: an empty last document starts at `total`.
-        h = np.full(total + 1, _BASIS, dtype=np.uint32)
-        for j in range(n):
-            h *= _MULTIPLIER
-            h += t[j : j + total + 1]
-            done = lengths[short] == j + 1  # short documents hold exactly j+1 tokens
-            short_values[done] = h[starts[short[done]]]
-        counts = np.maximum(lengths - n + 1, 1)
-        offsets = np.cumsum(counts) - counts
-        values = h[np.arange(int(counts.sum())) + np.repeat(starts - offsets, counts)]
-        values[offsets[short]] = short_values
-        return values, counts
+        return batch_shingle_hashes(self._hashes(chain.from_iterable(token_lists), int(lengths.sum())), lengths, n)
+
+
+def batch_shingle_hashes(token_hashes: np.ndarray, lengths: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """The shingle hashes of many documents at once, from their token hashes: ``(values, counts)``.
+
+    ``token_hashes`` holds every document's token hashes (:func:`token_hash`),
+    one document after the other, ``lengths[i]`` how many are document ``i``'s.
+    ``values`` holds every document's shingle hashes the same way; ``counts[i]``
+    how many belong to document ``i`` (at least one). The polynomial runs once
+    over the whole batch, so the cost per document is a few numpy index
+    operations, not ``n`` numpy calls.
+    """
+    lengths = np.asarray(lengths, dtype=np.int64)
+    total = int(lengths.sum())
+    starts = np.cumsum(lengths) - lengths
+    # n zeros after the last token: every position has a full window to read.
+    t = np.zeros(total + n, dtype=np.uint32)
+    t[:total] = token_hashes
+    short = np.flatnonzero(lengths < n)
+    short_values = np.full(len(short), _BASIS, dtype=np.uint32)
+    # One position more than tokens: an empty last document starts at `total`.
+    h = np.full(total + 1, _BASIS, dtype=np.uint32)
+    for j in range(n):
+        h *= _MULTIPLIER
+        h += t[j : j + total + 1]
+        done = lengths[short] == j + 1  # short documents hold exactly j+1 tokens
+        short_values[done] = h[starts[short[done]]]
+    counts = np.maximum(lengths - n + 1, 1)
+    offsets = np.cumsum(counts) - counts
+    values = h[np.arange(int(counts.sum())) + np.repeat(starts - offsets, counts)]
+    values[offsets[short]] = short_values
+    return values, counts
 
 
 def distinct_counts(values: np.ndarray, counts: np.ndarray) -> np.ndarray:

@@ -25,6 +25,7 @@ from corpus.readers.streams import Item, ReadLimits, Rejected, open_input
 def read_jsonl(path: Path, compression: str | None, limits: ReadLimits) -> Iterator[Item]:
     with open_input(path, compression, limits.max_decompressed_bytes) as stream:
         buffered = io.BufferedReader(stream) if compression else stream
+        name = stem(path)  # once a file: it parses the suffixes (a quarter of reading a line)
         number = 0
         while True:
             raw = buffered.readline(limits.max_line_bytes + 1)
@@ -38,7 +39,7 @@ def read_jsonl(path: Path, compression: str | None, limits: ReadLimits) -> Itera
             if not raw.strip():
                 continue
             try:
-                yield _line_to_document(raw, path, number, limits), number
+                yield _line_to_document(raw, name, number, limits), number
             except Rejected as rejected:
                 yield rejected
 
@@ -50,7 +51,7 @@ def _skip_rest_of_line(stream: IO[bytes]) -> None:
             return
 
 
-def _line_to_document(raw: bytes, path: Path, number: int, limits: ReadLimits) -> Document:
+def _line_to_document(raw: bytes, name: str, number: int, limits: ReadLimits) -> Document:
     try:
         line = raw.decode("utf-8")
     except UnicodeDecodeError as err:
@@ -67,7 +68,7 @@ def _line_to_document(raw: bytes, path: Path, number: int, limits: ReadLimits) -
         raise Rejected(f"a JSON {type(record).__name__}, not an object", number)
     if _LONE_SURROGATE_ESCAPE.search(raw) and _has_lone_surrogate(record):
         raise Rejected("a string holds a lone UTF-16 surrogate (\\ud800-\\udfff): not valid Unicode", number)
-    return record_to_document(record, f"{stem(path)}:{number}", number, limits)
+    return record_to_document(record, f"{name}:{number}", number, limits)
 
 
 class _NotFinite(ValueError):
