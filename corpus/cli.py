@@ -79,32 +79,41 @@ def main() -> None:
 @click.option("--strict", is_flag=True, help="Stop at the first bad input instead of skipping it.")
 @click.option("--favor-precision", is_flag=True, help="Extract less of each HTML page, more surely article text.")
 @click.option("--no-boilerplate", is_flag=True, help="Keep boilerplate lines (only repair and normalize).")
+@click.option("--workers", type=click.IntRange(min=1),
+              help="Processes that clean documents [default: every core this process may use]. "
+                   "The output is the same for any number.")
 @click.option("--progress/--no-progress", default=True, help="Show a progress bar on stderr.")
 @_reports_errors
 def clean(inputs: tuple[Path, ...], output: Path, rejects: Path | None, fmt: str | None, strict: bool,
-          favor_precision: bool, no_boilerplate: bool, progress: bool) -> None:
+          favor_precision: bool, no_boilerplate: bool, workers: int | None, progress: bool) -> None:
     """Clean raw documents (text, HTML, JSONL, WARC, WET, Parquet; files or directories) into OUTPUT."""
-    from corpus.clean import CleanConfig, Cleaner
+    from corpus.clean import CleanConfig
+    from corpus.engines.workers import clean_in_order, in_read_order, usable_cores
     from corpus.readers import IdOwners, read
     from corpus.writers import write_jsonl
 
     owners = IdOwners()
     collector = _RejectCollector(owners)
-    cleaner = Cleaner(CleanConfig(favor_precision=favor_precision, strip_boilerplate=not no_boilerplate))
+    config = CleanConfig(favor_precision=favor_precision, strip_boilerplate=not no_boilerplate)
     # The outputs may lie inside an input directory: they are never read as input.
     not_inputs = [output] + ([rejects] if rejects is not None else [])
-    documents = read(inputs, format=fmt, strict=strict, on_reject=collector, ids=owners, exclude_paths=not_inputs)
-    cleaned = cleaner.run(_progress(documents, "clean", progress), on_reject=collector, strict=strict)
+    read_rejects: list[Reject] = []
+    documents = read(inputs, format=fmt, strict=strict, on_reject=read_rejects.append, ids=owners,
+                     exclude_paths=not_inputs)
+    items = _progress(in_read_order(documents, read_rejects), "clean", progress)
     removed = 0
 
-    def counted(docs: Iterable[Document]) -> Iterator[Document]:
+    def cleaned() -> Iterator[Document]:
         nonlocal removed
-        for doc in docs:
-            removed += len(doc.removed)
-            yield doc
+        for item in clean_in_order(items, config, strict=strict, workers=workers or usable_cores()):
+            if isinstance(item, Reject):
+                collector(item)
+            else:
+                removed += len(item.removed)
+                yield item
 
     output.parent.mkdir(parents=True, exist_ok=True)
-    written = write_jsonl(counted(cleaned), output)
+    written = write_jsonl(cleaned(), output)
     if rejects is not None:
         write_jsonl(collector.rejects, rejects)
     click.echo(f"cleaned {written} documents, rejected {len(collector.rejects)}, "

@@ -166,6 +166,24 @@ def test_an_output_inside_the_input_directory_is_not_read(tmp_path):
     assert snapshot_files(out) == first_files
 
 
+def test_clean_writes_the_same_bytes_on_one_and_two_workers(tmp_path, small_chunks):
+    from click.testing import CliRunner
+
+    from corpus.cli import main
+
+    raw = write_generated_with_bad_inputs(tmp_path)
+    outputs = {}
+    for workers in (1, 2):
+        out, rejects = tmp_path / f"clean-{workers}.jsonl", tmp_path / f"rejects-{workers}.jsonl"
+        done = CliRunner().invoke(main, ["clean", str(raw), "-o", str(out), "--rejects", str(rejects),
+                                         "--workers", str(workers), "--no-progress"])
+        assert done.exit_code == 0, done.output
+        outputs[workers] = (out.read_bytes(), rejects.read_bytes())
+    stages = {json.loads(line)["stage"] for line in outputs[1][1].decode().splitlines()}
+    assert stages == {"read", "clean"} and outputs[1][0].count(b"\n") > 150
+    assert outputs[1] == outputs[2]
+
+
 def test_clean_does_not_read_its_own_output(tmp_path):
     raw = tmp_path / "raw"
     raw.mkdir()

@@ -34,7 +34,7 @@ from corpus.dedup.keep import Member
 from corpus.dedup.signatures import estimated_set_sizes
 from corpus.document import Copy, Document, Reject
 from corpus.engines.workdir import WorkDir, check_work_path, default_work_path, fingerprint
-from corpus.engines.workers import Item, clean_in_order
+from corpus.engines.workers import Item, clean_in_order, in_read_order
 from corpus.errors import CorpusError, InputError
 from corpus.pipeline import Pipeline
 from corpus.readers import IdOwners, input_files, read
@@ -159,7 +159,7 @@ def _run(pipeline: Pipeline, base: str | Path | None, progress: bool, on_reject:
         read_rejects: list[Reject] = []
         documents = read(inp.paths, format=inp.format, strict=inp.strict, on_reject=read_rejects.append,
                          exclude=inp.exclude, limits=inp.limits, ids=owners, exclude_paths=not_inputs)
-        items = _bar(_in_read_order(documents, read_rejects), "read+clean", progress)
+        items = _bar(in_read_order(documents, read_rejects), "read+clean", progress)
         try:
             work.clean(items, lambda todo: clean(todo, pipeline.clean, inp.strict), rejects)
         except (InputError, CleaningError):
@@ -226,26 +226,6 @@ def _as_found(docs: Iterable[Document], learned: LearnedBoilerplate,
 def not_input_paths(pipeline: Pipeline, base: str | Path | None, work: str | Path | None = None) -> list[str]:
     """What a run never reads as input: its own output, the snapshot it builds on, and its work directory."""
     return [str(pipeline.output.path)] + [str(p) for p in (base, work) if p is not None]
-
-
-def _in_read_order(documents: Iterator[Document], rejects: list[Reject]) -> Iterator[Item]:
-    """The documents read, each reject the reader made put at its place among them, and
-    (strict) the error that stopped the reader last, to be raised once all before it is done."""
-    try:
-        for doc in documents:
-            yield from _drain(rejects)
-            yield doc
-    except CorpusError as err:
-        yield from _drain(rejects)
-        yield err
-        return
-    yield from _drain(rejects)
-
-
-def _drain(items: list[T]) -> list[T]:
-    drained = items[:]
-    items.clear()
-    return drained
 
 
 @dataclass(frozen=True)

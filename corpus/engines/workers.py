@@ -109,6 +109,27 @@ def clean_in_order(items: Iterable[Item], config: CleanConfig, *, strict: bool =
         yield from _merge(chunk, clean_documents(cleaner, _documents(chunk), strict))
 
 
+def in_read_order(documents: Iterator[Document], rejects: list[Reject]) -> Iterator[Item]:
+    """The items :func:`clean_in_order` takes: the documents ``documents`` reads, each reject the
+    reader appended to ``rejects`` (its ``on_reject``) put at its place among them, and (strict) the
+    error that stopped the reader last, to be raised once everything before it is done."""
+    try:
+        for doc in documents:
+            yield from _drain(rejects)
+            yield doc
+    except CorpusError as err:
+        yield from _drain(rejects)
+        yield err
+        return
+    yield from _drain(rejects)
+
+
+def _drain(rejects: list[Reject]) -> list[Reject]:
+    drained = rejects[:]
+    rejects.clear()
+    return drained
+
+
 def chunked(items: Iterable[Item]) -> Iterator[list[Item]]:
     """``items`` cut into the chunks every executor cleans: at most :data:`CHUNK_DOCUMENTS`
     documents and :data:`CHUNK_CHARACTERS` of text, an error ending its chunk."""
