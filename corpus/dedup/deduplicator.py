@@ -51,7 +51,7 @@ from corpus.errors import ConfigError, CorpusError
 
 #: Similarities are rounded so records are short and stable to print.
 DIGITS = 4
-#: Members of the clusters resolved together (:func:`resolve_clusters`): bounds the
+#: Members of the clusters resolved together (:func:`_resolve_clusters`): bounds the
 #: shingles sorted at once (about 450 a document in news, 8 bytes each, a few copies).
 CLUSTER_CHUNK = 8192
 
@@ -75,7 +75,7 @@ class Signatures:
     ``counts`` are the sizes of the documents' shingle sets, which turn a
     Jaccard estimate into a containment estimate (:func:`.lsh.similarity`);
     ``None`` only in signatures read from a snapshot written before they were
-    stored, which cannot be a base (:func:`base_signatures` says so).
+    stored, which cannot be a base (:func:`_base_signatures` says so).
     """
 
     ids: list[str]
@@ -124,10 +124,10 @@ class DedupResult:
     def to_base(self) -> BaseIndex:
         """The base index of the next incremental run: this run plus its own base."""
         kept = [_member(d, i) for i, d in enumerate(self.kept)]
-        return combined_index(self.signatures, self.merged, kept, self.clusters, self.base)
+        return _combined_index(self.signatures, self.merged, kept, self.clusters, self.base)
 
 
-def combined_index(signatures: Signatures, merged: list[Merged], kept: list[Member], clusters: list[dict[str, Any]],
+def _combined_index(signatures: Signatures, merged: list[Merged], kept: list[Member], clusters: list[dict[str, Any]],
                    base: BaseIndex | None) -> BaseIndex:
     """A run's results (``kept``: its kept documents' :class:`Member`, in order) joined to its base's.
 
@@ -198,8 +198,8 @@ def sign_batch(batch: TokenBatch, config: DedupConfig, rows: np.ndarray | None =
 
 
 @dataclass
-class Node:
-    """One member of a cluster, as :func:`resolve_clusters` sees it.
+class _Node:
+    """One member of a cluster, as :func:`_resolve_clusters` sees it.
 
     ``order`` sorts members: a new document's input position (any increasing
     key will do), or, for a row of the base index, a negative number (its row
@@ -227,8 +227,8 @@ class Resolved:
     record: dict[str, Any] | None
 
 
-def resolve_clusters(
-    clusters: Sequence[Sequence[Node]],
+def _resolve_clusters(
+    clusters: Sequence[Sequence[_Node]],
     config: DedupConfig,
     base: BaseIndex | None = None,
     base_meta: dict[str, dict[str, Any]] | None = None,
@@ -236,7 +236,7 @@ def resolve_clusters(
     """Keep one member of each connected component by the keep policy; record every copy.
 
     A component that holds a document an earlier run kept keeps it (see the
-    module docstring). ``base_meta`` is ``base_metadata(base)``, passed in so
+    module docstring). ``base_meta`` is ``_base_metadata(base)``, passed in so
     that it is built once per run, not once per cluster. The array work is
     done for all the clusters given at once: the corroborated lengths of every
     cluster of three or more new members (one sort of all their shingles,
@@ -255,7 +255,7 @@ def resolve_clusters(
               for c in measured for n in news[c] if n.doc is not None]
     owners = np.repeat(np.arange(len(measured)), [len(news[c]) for c in measured])
     lengths = iter(corroborated_lengths(hashes, owners))
-    kept_nodes: list[Node | None] = []
+    kept_nodes: list[_Node | None] = []
     chosen_members: list[Member | None] = []
     corroborated = set(measured)
     for c, nodes in enumerate(ordered):
@@ -335,8 +335,8 @@ class Deduplicator:
         cfg = self.config
         docs = list(documents)
         base_ids = list(base.signatures.ids) if base is not None else []
-        base_values = base_signatures(base, cfg)
-        check_ids([d.id for d in docs], base_ids)
+        base_values = _base_signatures(base, cfg)
+        _check_ids([d.id for d in docs], base_ids)
 
         # 1. exact duplicates: one representative (first occurrence) per key;
         # 2. signatures of the representatives, a batch at a time, so that the
@@ -394,7 +394,7 @@ class Deduplicator:
 
         node_sigs = np.vstack([base_values, doc_sigs])
         node_counts = np.concatenate([base_counts, doc_counts])
-        base_meta = base_metadata(base)
+        base_meta = _base_metadata(base)
         merged: list[tuple[int, Merged]] = []
         records: list[dict[str, Any]] = []
         kept_at: dict[int, Document] = {}
@@ -405,18 +405,18 @@ class Deduplicator:
             for k in (alone[alone >= m] - m).tolist():
                 if docs[k].copies:
                     groups.append([m + k])
-                else:  # what resolve_clusters makes of a lone document without copies
+                else:  # what _resolve_clusters makes of a lone document without copies
                     kept_at[k] = replace(docs[k], copies=[])
             bar.update(len(kept_at))
             # Clusters a chunk at a time, so that the shingles of only a chunk are sorted at once.
             for lo, hi in _chunks([len(g) for g in groups], CLUSTER_CHUNK):
                 chunk = [[
-                    Node(g - m, docs[g - m].id, node_sigs[g], int(node_counts[g]), docs[g - m],
+                    _Node(g - m, docs[g - m].id, node_sigs[g], int(node_counts[g]), docs[g - m],
                          rep_shingles[rep_of[g - m]]) if g >= m
-                    else Node(g - m, base_ids[g], node_sigs[g], int(node_counts[g]))
+                    else _Node(g - m, base_ids[g], node_sigs[g], int(node_counts[g]))
                     for g in group
                 ] for group in groups[lo:hi]]
-                for resolved in resolve_clusters(chunk, cfg, base, base_meta):
+                for resolved in _resolve_clusters(chunk, cfg, base, base_meta):
                     if resolved.kept is not None:
                         kept_at[resolved.kept[0]] = resolved.kept[1]
                     merged.extend(resolved.merged)
@@ -462,7 +462,7 @@ def _chunks(sizes: list[int], limit: int) -> list[tuple[int, int]]:
     return ranges
 
 
-def base_signatures(base: BaseIndex | None, config: DedupConfig) -> np.ndarray:
+def _base_signatures(base: BaseIndex | None, config: DedupConfig) -> np.ndarray:
     """The base signatures, after checking they were made like this run's."""
     cfg = config
     if base is None:
@@ -497,7 +497,7 @@ def shingle_counts(signatures: Signatures) -> np.ndarray:
     return np.asarray(counts, dtype=np.uint32)
 
 
-def check_ids(ids: list[str], base_ids: list[str]) -> None:
+def _check_ids(ids: list[str], base_ids: list[str]) -> None:
     """Ids name documents in records and provenance: they must be unique."""
     seen = {id_: -1 for id_ in base_ids}
     for i, doc_id in enumerate(ids):
@@ -507,7 +507,7 @@ def check_ids(ids: list[str], base_ids: list[str]) -> None:
         seen[doc_id] = i
 
 
-def base_metadata(base: BaseIndex | None) -> dict[str, dict[str, Any]]:
+def _base_metadata(base: BaseIndex | None) -> dict[str, dict[str, Any]]:
     """Source, url and published of every base document the base knows about."""
     if base is None:
         return {}
