@@ -200,7 +200,7 @@ def test_a_full_disk_is_one_clear_error_and_leaves_the_previous_snapshot(tmp_pat
     run_seed(out)
     before = files(out)
     written = [0]
-    real_write = snapshot_write._Sink.write
+    real_write = snapshot_write.HashingSink.write
 
     def write_until_full(self, data: bytes) -> int:
         written[0] += len(data)
@@ -208,7 +208,7 @@ def test_a_full_disk_is_one_clear_error_and_leaves_the_previous_snapshot(tmp_pat
             raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(self.f.name))
         return real_write(self, data)
 
-    monkeypatch.setattr(snapshot_write._Sink, "write", write_until_full)
+    monkeypatch.setattr(snapshot_write.HashingSink, "write", write_until_full)
     with pytest.raises(CorpusError) as failed:
         run(load_pipeline(PIPELINE).with_overrides(inputs=[str(SAMPLES)], output=str(out)))
     message = str(failed.value)

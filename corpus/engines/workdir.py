@@ -39,6 +39,7 @@ from typing import IO, Any
 from corpus.document import Document, Reject
 from corpus.engines.workers import Item
 from corpus.errors import CorpusError
+from corpus.snapshot.write import HashingSink
 from corpus.writers import plain_number
 
 #: Items (documents and read rejects) per shard. A rerun after a kill cleans at most
@@ -335,7 +336,7 @@ class _ShardWriter:
         self.items = self.documents = self.rejects = 0
         self._tmp = directory / f".{index:05d}.partial-{os.getpid()}"
         self._file = open(self._tmp, "wb")
-        self._sink = _HashingSink(self._file)
+        self._sink = HashingSink(self._file)
         self._zstd = zstandard.ZstdCompressor(level=ZSTD_LEVEL).stream_writer(self._sink, closefd=False)
         self._buffer: list[bytes] = []
         self._buffered = 0
@@ -377,18 +378,6 @@ class _ShardWriter:
             self._file.close()
         with contextlib.suppress(OSError):
             self._tmp.unlink()
-
-
-class _HashingSink:
-    def __init__(self, f: IO[bytes]) -> None:
-        self.f = f
-        self.sha = hashlib.sha256()
-        self.bytes = 0
-
-    def write(self, data: bytes) -> int:
-        self.sha.update(data)
-        self.bytes += len(data)
-        return self.f.write(data)
 
 
 def _matches(data: Path, record: ShardRecord) -> bool:

@@ -75,7 +75,7 @@ def describe_inputs(paths: Iterable[str | os.PathLike[str]]) -> list[dict[str, A
     return described
 
 
-class _Sink:
+class HashingSink:
     """The raw bytes going to one file: hashed and counted on the way."""
 
     def __init__(self, f: IO[bytes]) -> None:
@@ -101,7 +101,7 @@ class _OutputFile:
         self.records = 0
         self.uncompressed = 0
         self._file = open(directory / name, "wb")
-        self._sink = _Sink(self._file)
+        self._sink = HashingSink(self._file)
         self._stream: Any = compressing_writer(self._sink, compression)
 
     def write(self, data: bytes) -> None:
