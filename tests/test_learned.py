@@ -196,3 +196,48 @@ def test_a_heading_that_many_sites_articles_share_stays():
     assert "What happens next" not in lines
     assert all(set(site(name)[1]) <= lines for name in names)
     assert "What happens next" in learned.strip(docs[0]).text.split("\n")
+
+
+def with_summary(docs: list[Document], ids: set[str]) -> list[Document]:
+    """``docs`` with a "Summary" heading above the article of each page in ``ids``."""
+    out = []
+    for doc in docs:
+        if doc.id in ids:
+            head, _, rest = doc.text.partition("\n\n")
+            doc = Document(id=doc.id, text="\n\n".join([head, "Summary", rest]))
+        out.append(doc)
+    return out
+
+
+def test_a_heading_learned_in_one_sites_scope_stays_in_another_sites_article():
+    """"Summary" heads every article of one site without sources (learned there, as its chrome) and one
+    article of another site: it is stripped from the first site's pages only, not from every sourceless page."""
+    docs = with_summary(corpus(), {f"Ledger-{k}" for k in range(4)} | {"Gazette-0"})
+    learned = learn(docs)
+    assert "Summary" not in learned.strip(Document(id=docs[0].id, text=docs[0].text)).text.split("\n")
+    gazette = learned.strip(Document(id=docs[4].id, text=docs[4].text))
+    assert "Summary" in gazette.text.split("\n")
+    assert "Contact the Gazette newsroom" not in gazette.text  # its own site's chrome still goes
+    rows = [row for row in learned.report() if row["line"] == "Summary"]
+    assert rows and all(row["source"] == UNSOURCED and UNSOURCED + "\0" + row["scope"] in scopes_of(docs[0])
+                        for row in rows)
+    # Its outermost scopes only: stripping it from the pages that open with the site's first line strips it
+    # from those that open with its first two or three, so one row says all three.
+    assert sorted(row["scope"].split(":")[1] for row in rows) == ["first1", "last1"]
+
+
+def test_learned_lines_round_trip_through_report_rows_with_their_scopes():
+    """The manifest's rows rebuild what strips the same lines from the same documents; rows written before
+    lines were kept by scope (no "scope") strip their line from every sourceless document, as they did."""
+    from corpus.clean.learned import LearnedBoilerplate
+
+    docs = with_summary(corpus(), {f"Ledger-{k}" for k in range(4)} | {"Gazette-0"})
+    learned = learn(docs)
+    rebuilt = LearnedBoilerplate.from_report(learned.report())
+    assert rebuilt.report() == learned.report()
+    for doc in docs:
+        assert rebuilt.strip(Document(id=doc.id, text=doc.text)).text == learned.strip(
+            Document(id=doc.id, text=doc.text)).text
+    old_rows = [{"source": UNSOURCED, "line": "Summary", "documents": 4}]
+    assert "Summary" not in LearnedBoilerplate.from_report(old_rows).strip(
+        Document(id="g", text=docs[4].text)).text.split("\n")
