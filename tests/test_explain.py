@@ -113,3 +113,15 @@ def test_the_command_reports_an_unknown_id_in_one_line(samples_snapshot: Path, t
     assert "Traceback" not in unknown.output and isinstance(unknown.exception, SystemExit)
     missing = explain(tmp_path, "x")
     assert missing.exit_code == 1 and "not a corpus snapshot" in missing.output
+
+
+def test_a_sourceless_documents_learned_line_names_what_learned_it(tmp_path: Path) -> None:
+    """Lines learned without sources are rows of the '(no source)' source (with their edge scope)."""
+    from corpus.clean.learned import UNSOURCED
+
+    kept = Document(id="page-1", text=WIRE, removed=[Removal("learned", "Skip to content")])
+    learned = [{"source": UNSOURCED, "scope": "template:first1:00ff", "line": "Skip to content", "documents": 6}]
+    snap = write_snapshot(tmp_path / "snap", [kept], [], [], manifest={"counts": {"inputs": 1}}, learned_lines=learned)
+    answer = explain_id(snap, "page-1")
+    assert answer.removed == [{"rule": "learned", "line": "Skip to content",
+                               "learned_from": {"source": UNSOURCED, "documents": 6}}]

@@ -21,7 +21,7 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from corpus.clean.learned import ANY_SOURCE, line_key
+from corpus.clean.learned import ANY_SOURCE, UNSOURCED, line_key
 from corpus.errors import CorpusError
 from corpus.snapshot.load import Snapshot, _document_records, _records, load_snapshot
 
@@ -154,7 +154,7 @@ def _kept(snap: Snapshot, record: Mapping[str, Any], where: str,
         row = dict(removal)
         if row.get("rule") == "learned":
             key = line_key(row["line"])
-            found = learned.get((record.get("source") or "", key)) or learned.get((ANY_SOURCE, key))
+            found = learned.get((record.get("source") or UNSOURCED, key)) or learned.get((ANY_SOURCE, key))
             if found is not None:
                 row["learned_from"] = {"source": found.get("source"), "documents": found.get("documents")}
         removed.append(row)
