@@ -39,6 +39,7 @@ from typing import IO, Any
 from corpus.document import Document, Reject
 from corpus.engines.workers import Item
 from corpus.errors import CorpusError
+from corpus.snapshot.format import _sha256_file
 from corpus.snapshot.write import HashingSink
 from corpus.writers import plain_number
 
@@ -267,7 +268,7 @@ class WorkDir:
                     yield Reject(**record["reject"])
 
     def remove(self) -> None:
-        """Remove the work directory (after the snapshot is published)."""
+        """Remove the work directory (a strict run stopped by a bad input: it could never be reused)."""
         shutil.rmtree(self.path)
 
 
@@ -382,15 +383,9 @@ class _ShardWriter:
 
 def _matches(data: Path, record: ShardRecord) -> bool:
     try:
-        if data.stat().st_size != record.bytes:
-            return False
-        sha = hashlib.sha256()
-        with open(data, "rb") as f:
-            while block := f.read(1 << 20):
-                sha.update(block)
+        return data.stat().st_size == record.bytes and _sha256_file(data)[0] == record.sha256
     except OSError:
         return False
-    return sha.hexdigest() == record.sha256
 
 
 def _read_record(path: Path) -> ShardRecord | None:
