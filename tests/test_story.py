@@ -7,6 +7,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import corpus
 from corpus.dedup import DedupConfig, Deduplicator
@@ -140,3 +142,31 @@ def test_reading_keeps_the_terms_and_bigrams_of_the_story_terms():
     assert list(reading.terms) == unigrams
     assert sum(reading.joined) == sum(1 for t in story_terms(top) if len(t) == 2 and story_module._UNSPACED.match(t))
     assert reading.lede == story_module.LEDE_CHARS  # the first 300 characters, one term each
+
+
+EDGE_TEXTS = [
+    "", "a b", "ab 12 abc abcd abcde 1234567890123 x9 nx121 2022 ABCD_efgh", "Café “Kaba” ½ £24 ﬁle",
+    "伦敦警察拒绝携带枪支" * 40 + " Met 24",  # an unspaced run the lede's end cuts
+    "Officers " * 30 + "警察拒绝携带枪支" * 200,  # an ASCII lede, the rest not
+    "الصحة العالمية " * 30 + "Met police 2022",
+    "x" * 2500,  # no space where the lede or the reading ends
+]
+
+
+def test_batch_reading_reads_each_text_as_read_terms_does(monkeypatch):
+    texts = EDGE_TEXTS + seed_texts() + list(UNRELATED.values())
+    monkeypatch.setattr(story_module, "READ_BATCH", 3)  # several batches: the stems met stay numbered alike
+    assert list(story_module.read_terms_batch(texts)) == [read_terms(t) for t in texts]
+
+
+@given(st.lists(st.text(alphabet="abcXYZ019 ,._-éł伦敦ةال\n", max_size=400), max_size=6))
+@settings(max_examples=150, deadline=None)
+def test_batch_reading_equals_read_terms_on_any_text(texts):
+    assert list(story_module.read_terms_batch(texts)) == [read_terms(t) for t in texts]
+
+
+def test_stories_from_a_batch_are_the_stories_from_each_reading():
+    texts = seed_texts() + list(UNRELATED.values()) + EDGE_TEXTS
+    ids = [f"d{k}" for k in range(len(texts))][::-1]
+    batch = story_module.read_terms_batch(texts)
+    assert story_module.stories_from_readings(ids, batch) == story_module.stories_from_readings(ids, list(batch))
