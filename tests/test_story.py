@@ -170,3 +170,30 @@ def test_stories_from_a_batch_are_the_stories_from_each_reading():
     ids = [f"d{k}" for k in range(len(texts))][::-1]
     batch = story_module.read_terms_batch(texts)
     assert story_module.stories_from_readings(ids, batch) == story_module.stories_from_readings(ids, list(batch))
+
+
+def test_average_linkage_keeps_fixed_groups_apart_and_lets_others_join():
+    # 0 and 1 start as one fixed group, 2 as another; 3 is free.
+    i, j, s = np.array([0, 0, 1, 1, 2]), np.array([2, 3, 2, 3, 3]), np.array([0.9, 0.8, 0.9, 0.6, 0.3])
+    assert average_linkage(4, i, j, s, 0.4, groups=[0, 0, 2, -1]) == [0, 0, 2, 0]  # (0.8 + 0.6) / 2 >= 0.4
+    assert average_linkage(4, i, j, s, 0.4) == [0, 0, 0, 0]  # free, all four are one group
+    assert average_linkage(4, i, j, s, 0.8, groups=[0, 0, 2, -1]) == [0, 0, 2, 3]  # 3 joins neither
+
+
+def test_a_late_write_up_joins_the_old_story():
+    seeds = seed_texts()
+    old = [Document(f"old-{k}", t, story="story-of-the-case") for k, t in enumerate(seeds[:3])]
+    old.append(Document("old-bins", UNRELATED["bins"], story="story-of-the-bins"))
+    new = [Document("a-new-write-up", seeds[3]), Document("new-theft", UNRELATED["car_theft"])]
+    assert story_module.join_stories(old, new) == ["story-of-the-case", story_id(["new-theft"])]
+    assert story_module.join_stories([], new) == assign_stories([d.id for d in new], [d.text for d in new])
+
+
+def test_two_old_stories_stay_apart_when_a_new_write_up_is_near_both():
+    seeds = seed_texts()
+    old = [Document("old-a", seeds[0], story="story-a"), Document("old-b", seeds[1], story="story-b")]
+    assert len(set(assign_stories(["old-a", "old-b"], seeds[:2]))) == 1  # grouped afresh they would be one story
+    ids, texts = ["old-a", "old-b", "new"], seeds[:3]
+    stories = story_module.stories_from_readings(ids, [read_terms(t) for t in texts], fixed=["story-a", "story-b", None])
+    assert stories[:2] == ["story-a", "story-b"] and stories[2] in ("story-a", "story-b")
+    assert story_module.join_stories(old, [Document("new", seeds[2])]) == stories[2:]

@@ -90,7 +90,8 @@ documents published further apart out of one story: such a pair counts 0.
 This is an annotation: it sets ``Document.story`` and removes nothing. Every
 document gets a story; the id is ``"story-"`` + xxh3-64 of the smallest member
 id, so it does not depend on input order, and a document alone in its story
-gets the id of its own.
+gets the id of its own. For an incremental run, :func:`join_stories` groups
+new documents with old ones that keep their stories.
 """
 
 from __future__ import annotations
@@ -554,28 +555,46 @@ def candidate_pairs(matrix: sparse.csr_matrix, df: np.ndarray, threshold: float)
     return i, j, sims
 
 
-def average_linkage(n: int, i: np.ndarray, j: np.ndarray, sims: np.ndarray, threshold: float) -> list[int]:
+def average_linkage(n: int, i: np.ndarray, j: np.ndarray, sims: np.ndarray, threshold: float,
+                    groups: Sequence[int] | None = None) -> list[int]:
     """Group label (smallest member index) of each of ``n`` items, by average linkage over the edges.
 
     Merges the two groups of highest mean similarity (sum of their edges over
     the product of their sizes; a missing edge counts 0) while it is at least
     ``threshold``; ties go to the smallest group indices, so the result depends
-    only on the edges.
+    only on the edges. ``groups``: for items that start grouped, their group's
+    label (its smallest member index), -1 for the others; such fixed groups
+    never merge with one another, an item or group that is not fixed may join one.
     """
     size = [1] * n
     parent = list(range(n))
+    fixed = [False] * n
     adj: list[dict[int, float] | None] = [{} for _ in range(n)]
-    heap: list[tuple[float, int, int]] = []
+    for x, group in enumerate(groups or ()):
+        if group >= 0:
+            fixed[group] = True
+            if group != x:
+                parent[x], adj[x] = group, None
+                size[group] += 1
     for a, b, s in zip(i.tolist(), j.tolist(), sims.tolist()):
-        adj[a][b] = adj[b][a] = s  # type: ignore[index]
-        if s >= threshold:
-            heap.append((-s, a, b))
+        a, b = parent[a], parent[b]  # a group's label is its own parent
+        if a != b:
+            links = adj[a]
+            assert links is not None
+            links[b] = adj[b][a] = links.get(b, 0.0) + s  # type: ignore[index]
+    heap: list[tuple[float, int, int]] = []
+    for a, links in enumerate(adj):
+        for b, s in (links or {}).items():
+            mean = s / (size[a] * size[b])
+            if a < b and mean >= threshold and not (fixed[a] and fixed[b]):
+                heap.append((-mean, a, b))
     heapq.heapify(heap)
     while heap:
         negative, a, b = heapq.heappop(heap)
         links_a, links_b = adj[a], adj[b]
-        if links_a is None or links_b is None or links_a.get(b, 0.0) / (size[a] * size[b]) != -negative:
-            continue  # a group merged since, or the pair's mean changed: a newer entry stands for it
+        if links_a is None or links_b is None or links_a.get(b, 0.0) / (size[a] * size[b]) != -negative \
+                or (fixed[a] and fixed[b]):
+            continue  # a group merged since, or the pair's mean changed (a newer entry stands for it), or both are fixed
         keep, gone = (a, b) if a < b else (b, a)
         links, merged = adj[keep], adj[gone]
         assert links is not None and merged is not None
@@ -589,9 +608,10 @@ def average_linkage(n: int, i: np.ndarray, j: np.ndarray, sims: np.ndarray, thre
             links[k] = other[keep] = other.get(keep, 0.0) + s
         adj[gone] = None
         parent[gone] = keep
+        fixed[keep] = fixed[keep] or fixed[gone]
         for k, s in links.items():
             mean = s / (size[keep] * size[k])
-            if mean >= threshold:
+            if mean >= threshold and not (fixed[keep] and fixed[k]):
                 heapq.heappush(heap, (-mean, min(keep, k), max(keep, k)))
     for x in range(n):  # parents are smaller than children: one pass resolves every root
         parent[x] = parent[parent[x]]
@@ -605,14 +625,16 @@ def story_id(member_ids: Sequence[str]) -> str:
 
 def stories_from_readings(ids: Sequence[str], readings: Sequence[Reading] | Readings,
                           threshold: float = DEFAULT_THRESHOLD, published: Sequence[str | None] | None = None,
-                          window_days: int = 0) -> list[str]:
+                          window_days: int = 0, fixed: Sequence[str | None] | None = None) -> list[str]:
     """The story id of each document, from each one's :func:`read_terms` (the texts need not be at hand).
 
     ``readings``: each document's :class:`Reading`, or all of them as
     :func:`read_terms_batch` gives them (the same stories, read faster).
-
     ``published`` (ISO dates, ``None`` where unknown) and ``window_days`` > 0:
     two documents published more than ``window_days`` apart are not linked.
+    ``fixed``: a story a document keeps (``None``: none); the documents of one
+    such story start as one group and keep it, two of them never merge, and a
+    document that joins one gets its id (see :func:`join_stories`).
     Documents are taken in id order, so the result does not depend on the order given.
     """
     order = sorted(range(len(ids)), key=lambda k: ids[k])
@@ -622,15 +644,42 @@ def stories_from_readings(ids: Sequence[str], readings: Sequence[Reading] | Read
         days = np.array([_day(published[k]) for k in order], dtype=np.float64)
         apart = np.abs(days[i] - days[j]) > window_days  # NaN (a date unknown) compares False: linked
         i, j, sims = i[~apart], j[~apart], sims[~apart]
-    roots = average_linkage(len(order), i, j, sims, threshold)
+    groups = None
+    if fixed is not None:
+        label: dict[str, int] = {}
+        groups = [-1 if fixed[k] is None else label.setdefault(fixed[k], position)  # type: ignore[arg-type]
+                  for position, k in enumerate(order)]
+    roots = average_linkage(len(order), i, j, sims, threshold, groups)
     members: dict[int, list[str]] = {}
     for position, root in enumerate(roots):
         members.setdefault(root, []).append(ids[order[position]])
     names = {root: story_id(group) for root, group in members.items()}
+    if fixed is not None:  # a group holding a fixed story is called by it (it holds one at most)
+        names.update({root: fixed[order[position]] for position, root in enumerate(roots)
+                      if fixed[order[position]] is not None})  # type: ignore[misc]
     stories = [""] * len(ids)
     for position, root in enumerate(roots):
         stories[order[position]] = names[root]
     return stories
+
+
+def join_stories(old: Sequence[Document], docs: Sequence[Document], threshold: float = DEFAULT_THRESHOLD,
+                 window_days: int = 0) -> list[str]:
+    """The story id of each of ``docs`` (new documents), grouped together with ``old`` ones that keep theirs.
+
+    For an incremental run: the documents an earlier snapshot kept keep their
+    ``story``, and a late write-up of an old event joins the old story instead
+    of starting one of its own. The old documents enter as their stories,
+    fixed groups: the new ones are grouped by the same average linkage, and a
+    group may join one old story (never two: old stories stay as they were).
+    An old document without a story takes no part. Terms are weighted over
+    old and new documents together.
+    """
+    old = [d for d in old if d.story is not None]
+    everyone = [*old, *docs]
+    stories = stories_from_readings([d.id for d in everyone], read_terms_batch([d.text for d in everyone]), threshold,
+                                    [d.published for d in everyone], window_days, [d.story for d in old] + [None] * len(docs))
+    return stories[len(old) :]
 
 
 def assign_stories(ids: Sequence[str], texts: Sequence[str], threshold: float = DEFAULT_THRESHOLD,
