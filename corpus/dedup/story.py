@@ -133,7 +133,7 @@ CANDIDATE_SHARE = 0.5
 #: Terms in more documents than this share of the corpus (or MIN_MAX_DF) are not index terms.
 MAX_DF_SHARE = 0.01
 MIN_MAX_DF = 100
-#: Texts :func:`read_terms_batch` reads at once (bounds its memory: about 100 bytes per character).
+#: Texts :func:`read_terms_batch` reads at once (bounds its memory: about 15 bytes per character read, 100 MB).
 READ_BATCH = 4096
 #: Rows of the candidate product computed at once (bounds memory).
 BLOCK = 2048
@@ -144,7 +144,7 @@ _UNSPACED = re.compile(f"[{_UNSPACED_CLASS}]")
 _CHUNK = re.compile(f"[{_UNSPACED_CLASS}]+|(?:(?![{_UNSPACED_CLASS}])[^\\W_])+")
 _WORD = re.compile(r"[^\W_]+")
 #: ASCII byte -> what :func:`_ascii_terms` reads: the fast path's fold (:data:`_ASCII_TABLE`), then a letter
-#: as 1-26 (a digit of a stem's base-27 code), a digit as itself, a separator as 0; and back to text.
+#: as 1-26 (5 bits of a stem's code), a digit as itself, a separator as 0; and back to text.
 _BYTE_CODE = bytes(c - 96 if 97 <= c <= 122 else 0 if c == 32 else c for c in _ASCII_TABLE)
 _BYTE_TEXT = bytes(c + 96 if 1 <= c <= 26 else c for c in range(256))
 #: A number's first n bytes (little-endian), n = 0..8.
@@ -351,8 +351,8 @@ def _ascii_terms(segments: list[bytes], numbers: dict[str, int], stems: np.ndarr
     :func:`_cut` on the words of the fast path (letters and digits, the rest
     spaces), over one buffer of bytes: a word of letters only gives its first
     :data:`PREFIX` letters if it has :data:`MIN_LETTERS` or more, a word with a
-    digit is kept whole. ``stems``: term number by a stem's base-27 code
-    (``-1``: not met yet), extended.
+    digit is kept whole. ``stems``: term number by a stem's code (5 bits a
+    letter; ``-1``: not met yet), extended.
     """
     raw = b"\0".join([b"", *segments, bytes(8)]).translate(_BYTE_CODE)
     buffer = np.frombuffer(raw, dtype=np.uint8)
@@ -510,8 +510,8 @@ def reading_matrix(readings: Sequence[Reading] | Readings) -> tuple[sparse.csr_m
     kept = ~repeated_passages(terms, doc, offsets, (first_doc < last_doc)[terms])
     kept |= (np.bincount(doc, ~kept, minlength=n) > MAX_REPEATED_SHARE * length)[doc]
     # each row's (term, weight) of the terms kept, repeated terms summed
-    counts = sparse.csr_matrix((weight[kept], terms[kept], np.concatenate([[0], np.cumsum(np.bincount(doc[kept], minlength=n))])),
-                               shape=(n, len(met)))
+    rows = np.concatenate([[0], np.cumsum(np.bincount(doc[kept], minlength=n))])
+    counts = sparse.csr_matrix((weight[kept], terms[kept], rows), shape=(n, len(met)))
     counts.sum_duplicates()
     pairs = np.flatnonzero(batch.joined & kept & np.concatenate([[False], kept[:-1]]))
     if len(pairs):
@@ -677,8 +677,9 @@ def join_stories(old: Sequence[Document], docs: Sequence[Document], threshold: f
     """
     old = [d for d in old if d.story is not None]
     everyone = [*old, *docs]
+    fixed = [d.story for d in old] + [None] * len(docs)
     stories = stories_from_readings([d.id for d in everyone], read_terms_batch([d.text for d in everyone]), threshold,
-                                    [d.published for d in everyone], window_days, [d.story for d in old] + [None] * len(docs))
+                                    [d.published for d in everyone], window_days, fixed)
     return stories[len(old) :]
 
 
