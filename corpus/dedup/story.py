@@ -638,7 +638,11 @@ def stories_from_readings(ids: Sequence[str], readings: Sequence[Reading] | Read
     Documents are taken in id order, so the result does not depend on the order given.
     """
     order = sorted(range(len(ids)), key=lambda k: ids[k])
-    matrix, df = reading_matrix(readings.take(order) if isinstance(readings, Readings) else [readings[k] for k in order])
+    if isinstance(readings, Readings):
+        readings = readings if order == list(range(len(order))) else readings.take(order)  # given in id order: as it is
+    else:
+        readings = [readings[k] for k in order]
+    matrix, df = reading_matrix(readings)
     i, j, sims = candidate_pairs(matrix, df, threshold)
     if window_days > 0 and published is not None:
         days = np.array([_day(published[k]) for k in order], dtype=np.float64)
