@@ -211,11 +211,11 @@ def _from_candidates(data: bytes, content_type: str | None, html: bool,
                      detect: Callable[[bytes], str | None]) -> Decoded:
     """Bytes that are not UTF-8: the first declaration or detection they decode in, without an error.
 
-    UTF-8 is out whatever declared it: the bytes are not valid UTF-8. If the
-    bytes decode in none of them, the first is used with U+FFFD for what it
-    cannot read, as a browser uses a declaration; if there is none,
-    windows-1252 reads every byte (unless another Latin reading of them is far
-    less garbled, see :func:`_least_garbled`).
+    UTF-8 is out whatever declared it: the bytes are not valid UTF-8. Detection
+    runs only if no declaration decodes them. If the bytes decode in none, the
+    first is used with U+FFFD for what it cannot read, as a browser uses a
+    declaration; if there is none, windows-1252 reads every byte (unless
+    another Latin reading of them is far less garbled, see :func:`_least_garbled`).
     """
     candidates: list[tuple[str, str]] = []
     label = charset_of(content_type)
@@ -223,20 +223,23 @@ def _from_candidates(data: bytes, content_type: str | None, html: bool,
         candidates.append((name, "http"))
     if html and (name := meta_charset(data)) is not None:
         candidates.append((name, "meta"))
+    declared = bool(candidates)
+    candidates = [(name, found_by) for name, found_by in candidates if name != "utf-8"]
+    for name, found_by in candidates:
+        if (text := _strict(data, name)) is not None:
+            return Decoded(text, name, found_by)
     detected = detect(data)
-    if not candidates and (detected is None or detected in _LATIN) and (cjk := _cjk_reading(data)) is not None:
+    if not declared and (detected is None or detected in _LATIN) and (cjk := _cjk_reading(data)) is not None:
         return Decoded(cjk[1], cjk[0], "detected")
-    if detected is not None:
+    if detected is not None and detected != "utf-8":
         name = detected
         if name in _OTHER_LATIN and ((html and _lang(data) in _WINDOWS_1252_LANGUAGES)
                                      or not _reads_as_other_latin(data, name)):
             name = "windows-1252"
-        candidates.append((_least_garbled(data, name, detected), "detected"))
-    candidates = [(name, found_by) for name, found_by in candidates if name != "utf-8"]
-    for name, found_by in candidates:
-        text = _strict(data, name)
-        if text is not None:
-            return Decoded(text, name, found_by)
+        name = _least_garbled(data, name, detected)
+        if (text := _strict(data, name)) is not None:
+            return Decoded(text, name, "detected")
+        candidates.append((name, "detected"))
     if not candidates:
         name = _least_garbled(data, "windows-1252", None)
         if name != "windows-1252" and (text := _strict(data, name)) is not None:
@@ -351,7 +354,7 @@ _NON_ASCII_CHAR = re.compile("[^\x00-\x7f]")
 _SYMBOL_CATEGORIES = {"Sc", "Sk", "Sm", "So", "No", "Po"}
 # ...and those that end a word in real text: footnote and unit superscripts (km², m³), ®, ™, °, ©.
 _WORD_SUFFIXES = set("\u00b9\u00b2\u00b3\u00ae\u2122\u00b0\u00a9")
-_ALPHABETS = ("LATIN", "GREEK", "CYRILLIC")
+_ALPHABETS = frozenset({"LATIN", "GREEK", "CYRILLIC"})
 
 
 def _least_garbled(data: bytes, name: str, detected: str | None) -> str:
@@ -396,7 +399,7 @@ def _garbled(text: str) -> int:
 def _two_alphabets(first: str, second: str) -> bool:
     """Whether two letters side by side are of two different alphabets (Latin, Greek, Cyrillic)."""
     scripts = {unicodedata.name(char, "").partition(" ")[0] for char in (first, second)}
-    return len(scripts) == 2 and scripts <= set(_ALPHABETS)
+    return len(scripts) == 2 and scripts <= _ALPHABETS
 
 
 # Undeclared pages in Japanese or Korean whose CJK text is only a few words (an English Wikipedia
