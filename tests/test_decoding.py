@@ -203,3 +203,69 @@ def test_a_western_page_with_one_other_latin_letter_is_windows_1252():
     for text in (POLISH, czech):
         decoded = decode(text.encode("cp1250"), detect=lambda _: "windows-1250")
         assert (decoded.encoding, decoded.text) == ("windows-1250", text)
+
+
+# Short news texts in the languages of the corpus, each in the legacy encodings it was published in.
+NEWS = {
+    "pl": "Policja w Łodzi zatrzymała we wtorek dwóch mężczyzn podejrzanych o kradzież. Śledztwo prowadzi "
+          "prokuratura okręgowa, która nie ujawnia szczegółów.",
+    "cs": "Policisté v Brně zadrželi ve středu dva muže podezřelé z krádeže. Případ vyšetřuje státní "
+          "zastupitelství, které podrobnosti nesdělilo.",
+    "de": "Die Polizei in München nahm am Dienstag zwei Männer fest. „Wir ermitteln in alle Richtungen“, sagte "
+          "ein Sprecher. Größere Schäden gab es nicht.",
+    "fr": "La préfecture a confirmé mardi l’arrestation de deux hommes. « C’est une enquête délicate », a déclaré "
+          "le procureur, qui n’a pas précisé les faits.",
+    "ru": "Полиция Москвы задержала во вторник двух мужчин. Следствие ведёт прокуратура, которая не раскрывает "
+          "подробностей. Об этом сообщил Интерфакс.",
+    "el": "Η αστυνομία της Αθήνας συνέλαβε την Τρίτη δύο άνδρες. Την έρευνα διεξάγει η εισαγγελία, η οποία δεν "
+          "έδωσε λεπτομέρειες.",
+    "tr": "İstanbul polisi salı günü iki şüpheliyi gözaltına aldı. Soruşturmayı yürüten savcılık ayrıntı vermedi.",
+    # English naming a few Poles: the letters that tell (ł, ż, ą...) are too few for uchardet's statistics.
+    "en-pl": "The mayor of Gdańsk, Paweł Adamowicz, was stabbed on stage; Lech Wałęsa and Róża Thun spoke at the "
+             "funeral in Łódź.",
+}
+
+
+@pytest.mark.parametrize("language,codec,detected,encoding", [
+    ("pl", "iso8859-2", "windows-1252", "iso-8859-2"),    # ł ś ż ą as ³ ¶ ¿ ± inside words
+    ("pl", "cp1250", "windows-1252", "windows-1250"),     # and iso-8859-2 reads its ś as a C1 control
+    ("pl", "iso8859-2", None, "iso-8859-2"),              # no detection: not the windows-1252 default
+    ("cs", "iso8859-2", "windows-1252", "iso-8859-2"),    # š ž as ¹ ¾
+    ("de", "cp1252", "iso-8859-7", "windows-1252"),       # ü as ό beside Latin letters, „“ as C1 controls
+    ("fr", "cp1252", "iso-8859-2", "windows-1252"),       # è as č passes for Czech, but ’ is a C1 control
+    ("ru", "cp1251", "koi8-r", "windows-1251"),           # koi8-r: "пОЛИЦИЯ мОСКВЫ", a capital after a small letter
+    ("ru", "koi8_r", "windows-1251", "koi8-r"),
+    ("el", "iso8859-7", "windows-1252", "iso-8859-7"),    # ή as Þ after a small letter: "ÁèÞíá"
+    ("en-pl", "iso8859-2", "windows-1252", "iso-8859-2"),
+], ids=lambda value: str(value))
+def test_a_reading_gives_way_to_a_far_less_garbled_sibling(language, codec, detected, encoding):
+    text = NEWS[language]
+    decoded = decode(text.encode(codec), detect=lambda _: detected)
+    assert (decoded.encoding, decoded.found_by, decoded.text) == (encoding, "detected", text)
+
+
+def test_an_english_page_with_polish_names_is_read_in_their_encoding_whatever_its_lang():
+    # <html lang="en"> makes a Central European detection windows-1252 (an English page's ñ read as ń),
+    # and windows-1252 reads these names "Wa³êsa", "Pawe³": the marks take it back.
+    data = f'<html lang="en"><body><p>{NEWS["en-pl"]}</p></body></html>'.encode("iso8859-2")
+    decoded = decode(data, html=True)
+    assert decoded.encoding == "iso-8859-2" and NEWS["en-pl"] in decoded.text
+
+
+def test_letters_that_read_as_letters_either_way_leave_the_choice_to_the_detector():
+    # Turkish ğ ş ı are ð þ ý in windows-1252, Czech windows-1250's č ř ě are è ø ì: words of letters in
+    # both readings, no evidence against either, so what detection says stands.
+    for text, codec, encoding in ((NEWS["tr"], "cp1254", "windows-1254"), (NEWS["cs"], "cp1250", "windows-1250")):
+        data = text.encode(codec)
+        assert decode(data).encoding == encoding
+        assert decode(data, detect=lambda _: "windows-1252").encoding == "windows-1252"
+
+
+@pytest.mark.parametrize("text", [
+    # Mojibake in the original itself (UTF-8 once read as Latin-1), windows-1250 reads it less garbled.
+    "Alterar para 0 se nÃ£o houver espaÃ§o abaixo, fora da funÃ§Ã£o — à tarde.",
+    "Setting up¶\n\nConclusion¶\n\nThe café sells 5 m³ of ice at 3 km² per day, Brand® and Name™ say.",
+])
+def test_a_western_text_with_marks_of_its_own_stays_windows_1252(text):
+    decoded = decode(text.encode("cp1252"), detect=lambda _: "windows-1252")
+    assert (decoded.encoding, decoded.text) == ("windows-1252", text)
