@@ -50,8 +50,10 @@ class TokenBatch:
 
     def rows(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """``(token hashes, lengths)`` of the documents ``rows`` (in that order), as :attr:`hashes` and
-        :attr:`lengths` hold them."""
+        :attr:`lengths` hold them (those very arrays when ``rows`` are all documents in order)."""
         rows = np.asarray(rows, dtype=np.int64)
+        if len(rows) == len(self) and np.array_equal(rows, np.arange(len(self))):
+            return self.hashes, self.lengths  # every document, in order: most batches, no gather
         first = np.cumsum(self.lengths) - self.lengths
         lengths = self.lengths[rows]
         offsets = np.cumsum(lengths) - lengths
