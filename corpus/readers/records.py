@@ -43,8 +43,9 @@ def record_to_document(record: dict[str, Any], default_id: str, number: int, lim
     metadata["format"] = fmt
     try:
         # Document.from_json's fields, built directly (one dictionary less a record).
-        removed = [Removal(**r) for r in record.get("removed") or []]
-        copies = [Copy(**c) for c in record.get("copies") or []]
+        removed, copies = record.get("removed"), record.get("copies")
+        removed = [Removal(**r) for r in removed] if removed else []
+        copies = [Copy(**c) for c in copies] if copies else []
     except (TypeError, ValueError) as err:
         raise Rejected(f"'removed' or 'copies' is not a list of records as corpus writes them ({err})",
                        number, doc_id) from err
