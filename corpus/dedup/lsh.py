@@ -129,9 +129,12 @@ def band_groups(band: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     against 29 ms for an exact ``np.lexsort``.
     """
     n, rows = band.shape
+    # Column by column, each a contiguous copy: gathering rows of the band (a strided view of
+    # the signature matrix) and comparing them along a short axis was most of the time here.
+    columns = [np.ascontiguousarray(band[:, c]) for c in range(rows)]
     key = np.zeros(n, dtype=np.uint64)
-    for c in range(rows):
-        key ^= band[:, c].astype(np.uint64)
+    for column in columns:
+        key ^= column.astype(np.uint64)
         key *= _MIX
         key ^= key >> np.uint64(29)
     # Sort by (mix, row) in one uint64: the mix's top bits and the row number below
@@ -141,15 +144,22 @@ def band_groups(band: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     packed = np.sort(((key >> shift) << shift) | np.arange(n, dtype=np.uint64))
     order = (packed & ((np.uint64(1) << shift) - np.uint64(1))).astype(np.int64)
     top = packed >> shift
-    values = band[order]
-    differs = np.any(values[1:] != values[:-1], axis=1)
+    differs = _neighbours_differ(columns, order)
     if np.any(differs & (top[1:] == top[:-1])):
         order = np.lexsort(band.T[::-1])
-        values = band[order]
-        differs = np.any(values[1:] != values[:-1], axis=1)
+        differs = _neighbours_differ(columns, order)
     group = np.zeros(n, dtype=np.int64)
     group[1:] = np.cumsum(differs)
     return order, group
+
+
+def _neighbours_differ(columns: list[np.ndarray], order: np.ndarray) -> np.ndarray:
+    """Whether the band of row ``order[k + 1]`` differs from that of row ``order[k]``, for every ``k``."""
+    differs = np.zeros(max(len(order) - 1, 0), dtype=bool)
+    for column in columns:
+        values = column[order]
+        differs |= values[1:] != values[:-1]
+    return differs
 
 
 def _bucket_pairs(group: np.ndarray, limit: int) -> Iterator[tuple[np.ndarray, np.ndarray]]:
