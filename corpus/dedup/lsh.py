@@ -241,8 +241,9 @@ def similar_pair_arrays(
         for left, right in _bucket_pairs(group[pos], PAIR_CHUNK):
             ra, rb = order[pos[left]], order[pos[right]]
             j, i = np.minimum(ra, rb), np.maximum(ra, rb)
-            keep = i >= start
-            j, i = j[keep], i[keep]
+            if start:  # base rows: only pairs with a queried row (without them, every pair has one)
+                keep = i >= start
+                j, i = j[keep], i[keep]
             for earlier in groups[:b]:  # drop pairs an earlier band found, checking only those left
                 if not len(j):
                     break
