@@ -4,7 +4,8 @@ functions under cProfile.
 Runs ``Deduplicator(DedupConfig()).run`` once on each cleaned JSONL given (the
 input every dedup tool of ``bench.run`` gets, ``cleaned.jsonl`` of a size's
 work directory), timed per stage as ``bench.tools.corpus_pipeline`` times it
-(shingles, signatures, LSH, clustering, story), then once more under cProfile
+(shingles, signatures, LSH, clustering, story; reading the input and writing
+the kept documents beside them), then once more under cProfile
 on the largest, and prints Markdown: the stage table per size, the growth
 exponent of each stage between consecutive sizes (``log(t2/t1) / log(n2/n1)``:
 1.0 is linear), then the functions with the most cumulative time. Stage times
@@ -22,6 +23,7 @@ import cProfile
 import io
 import math
 import pstats
+import tempfile
 import time
 from pathlib import Path
 
@@ -29,6 +31,7 @@ import bench.tools.common as common
 import bench.tools.corpus_pipeline as pipeline
 from corpus.dedup import DedupConfig, Deduplicator
 from corpus.readers import read
+from corpus.writers import write_jsonl
 
 STAGES = ("shingles", "signatures", "LSH", "clustering", "story")
 
@@ -41,8 +44,15 @@ class _Clock:
 
 
 def profile_size(path: Path, clock) -> tuple[int, int, float, dict[str, float]]:
-    """``(documents, kept, total seconds, seconds per stage)`` of one dedup run on ``path``."""
+    """``(documents, kept, total seconds, seconds per stage)`` of one dedup run on ``path``.
+
+    Reading the JSONL and writing the kept documents (to a temporary file) are
+    timed too, as ``read`` and ``write``, outside the dedup total: with them the
+    stages are those of ``corpus dedup`` from input to output.
+    """
+    start = clock()
     docs = list(read(path))
+    read_seconds = clock() - start
     saved = pipeline.time, common.time
     pipeline.time = common.time = _Clock(clock)
     try:
@@ -52,7 +62,11 @@ def profile_size(path: Path, clock) -> tuple[int, int, float, dict[str, float]]:
         total = clock() - start
     finally:
         pipeline.time, common.time = saved
-    return len(docs), len(result.kept), total, dict(stages.seconds)
+    with tempfile.TemporaryDirectory() as work:
+        start = clock()
+        write_jsonl(result.kept, Path(work) / "kept.jsonl")
+        write_seconds = clock() - start
+    return len(docs), len(result.kept), total, {**stages.seconds, "read": read_seconds, "write": write_seconds}
 
 
 def main() -> None:
@@ -66,19 +80,19 @@ def main() -> None:
     lines: list[str] = []
     runs = [profile_size(path, clock) for path in args.input]
     unit = "CPU s" if args.clock == "cpu" else "wall s"
-    lines.append(f"| documents | kept | dedup {unit} | " + " | ".join(STAGES) + " |")
-    lines.append("|---:|---:|---:|" + "---:|" * len(STAGES))
+    lines.append(f"| documents | kept | dedup {unit} | " + " | ".join(STAGES) + " | read | write |")
+    lines.append("|---:|---:|---:|" + "---:|" * (len(STAGES) + 2))
     for n, kept, total, stages in runs:
         cells = " | ".join(f"{stages.get(s, 0.0):.2f} ({stages.get(s, 0.0) / total:.0%})" for s in STAGES)
-        lines.append(f"| {n:,} | {kept:,} | {total:.2f} | {cells} |")
+        lines.append(f"| {n:,} | {kept:,} | {total:.2f} | {cells} | {stages['read']:.2f} | {stages['write']:.2f} |")
     if len(runs) > 1:
         lines.append("\nGrowth exponent per stage (1.0: linear in the number of documents):\n")
-        lines.append("| from | to | dedup | " + " | ".join(STAGES) + " |")
-        lines.append("|---:|---:|---:|" + "---:|" * len(STAGES))
+        lines.append("| from | to | dedup | " + " | ".join(STAGES) + " | read | write |")
+        lines.append("|---:|---:|---:|" + "---:|" * (len(STAGES) + 2))
         for (n1, _, t1, s1), (n2, _, t2, s2) in zip(runs, runs[1:]):
             def exponent(a: float, b: float) -> str:
                 return f"{math.log(b / a) / math.log(n2 / n1):.2f}" if a > 0 and b > 0 and n2 != n1 else "-"
-            cells = " | ".join(exponent(s1.get(s, 0.0), s2.get(s, 0.0)) for s in STAGES)
+            cells = " | ".join(exponent(s1.get(s, 0.0), s2.get(s, 0.0)) for s in (*STAGES, "read", "write"))
             lines.append(f"| {n1:,} | {n2:,} | {exponent(t1, t2)} | {cells} |")
     if args.top:
         docs = list(read(args.input[-1]))

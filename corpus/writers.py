@@ -28,6 +28,33 @@ def dumps(record: Any) -> str:
     return json.dumps(record, ensure_ascii=False, separators=(",", ":"), allow_nan=False, default=plain_number)
 
 
+#: Control characters json escapes other than the newline (``\u00XX`` or short forms).
+_CONTROL = bytes(c for c in range(32) if c != 10)
+_TEXT_KEY = ',"text":"'
+
+
+def document_line(doc: Document) -> bytes:
+    """``dumps(doc.to_json())`` as UTF-8, the same bytes, with the text escaped as bytes.
+
+    json's escaping of a string that is not ASCII runs a character at a time
+    (19 us for a 2.4 KB news text, four fifths of writing a document); a text
+    without control characters but the newline needs only its backslashes,
+    quotes and newlines escaped, three ``bytes.replace`` of its UTF-8 (6 us).
+    The rest of the record is json's, with an empty text whose place is found
+    after the id: no unescaped quote can occur inside the id's encoding.
+    """
+    record = doc.to_json()
+    text = record["text"]
+    data = text.encode("utf-8")
+    if len(data.translate(None, _CONTROL)) != len(data):
+        return dumps(record).encode("utf-8")
+    record["text"] = ""
+    line = dumps(record)
+    cut = line.index(_TEXT_KEY) + len(_TEXT_KEY)
+    escaped = data.replace(b"\\", b"\\\\").replace(b'"', b'\\"').replace(b"\n", b"\\n")
+    return line[:cut].encode("utf-8") + escaped + line[cut:].encode("utf-8")
+
+
 def plain_number(value: Any) -> Any:
     """``json.dumps(default=...)``: let numpy scalars (a similarity, a count) serialise as plain numbers."""
     import numpy as np
@@ -95,8 +122,11 @@ def write_jsonl(records: Iterable[Document | Reject | dict[str, Any]], path: str
     try:
         with open_output(path) as out:
             for record in records:
-                obj = record if isinstance(record, dict) else record.to_json()
-                out.write(dumps(obj).encode("utf-8") + b"\n")
+                if isinstance(record, Document):
+                    out.write(document_line(record) + b"\n")
+                else:
+                    obj = record if isinstance(record, dict) else record.to_json()
+                    out.write(dumps(obj).encode("utf-8") + b"\n")
                 count += 1
     except OSError as err:
         if Path(path).is_file():

@@ -62,6 +62,10 @@ def test_rows_of_a_batch_are_those_documents_token_hashes():
     per_doc = np.split(batch.hashes, np.cumsum(batch.lengths)[:-1])
     assert lengths.tolist() == batch.lengths[rows].tolist()
     assert hashes.tolist() == [h for r in rows for h in per_doc[r].tolist()]
+    for rows in (np.arange(len(TEXTS)), np.arange(1, len(TEXTS)), np.arange(len(TEXTS))[::-1]):
+        hashes, lengths = batch.rows(rows)
+        assert lengths.tolist() == batch.lengths[rows].tolist()
+        assert hashes.tolist() == [h for r in rows for h in per_doc[r].tolist()]
 
 
 def test_batch_signatures_equal_datasketch_minhash_of_the_shingles():

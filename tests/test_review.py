@@ -6,9 +6,11 @@ import re
 from pathlib import Path
 
 import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from corpus.dedup import Deduplicator
-from corpus.dedup.review import HISTOGRAM_BINS, TEXT_SHOWN, CandidateReview
+from corpus.dedup.review import HISTOGRAM_BINS, TEXT_SHOWN, CandidateReview, histogram_bin
 from corpus.document import Document
 
 SAMPLES = Path(__file__).parent.parent / "samples" / "text"
@@ -72,3 +74,14 @@ def test_dedup_records_the_near_misses_with_the_texts_of_merged_documents() -> N
     assert all(p["similarity"] < 0.73 for p in review["below"])
     assert all(len(p["text_a"]) <= TEXT_SHOWN and len(p["text_b"]) <= TEXT_SHOWN for p in review["below"])
     assert sum(review["counts"]) == len(review["above"]) + len(review["below"]) and review["merged"] == 1
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(1, 100), st.lists(st.floats(0, 1) | st.integers(0, 100), max_size=30))
+def test_a_similarity_falls_in_the_bin_whose_edges_hold_it(bins, values):
+    # Edges k / bins themselves and their float neighbours, where rounding s * bins errs.
+    edges = np.arange(bins + 1) / bins
+    sims = np.array([v if isinstance(v, float) else edges[min(v, bins)] for v in values], dtype=np.float64)
+    sims = np.concatenate([sims, np.clip(np.nextafter(sims, -1.0), 0, 1), np.clip(np.nextafter(sims, 2.0), 0, 1)])
+    expected = np.clip(np.searchsorted(edges, sims, side="right") - 1, 0, bins - 1)
+    assert histogram_bin(sims, bins).tolist() == expected.tolist()

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from corpus.dedup.normalize import tokens
-from corpus.dedup.shingles import TokenHasher, shingle_hash, shingles, token_hash
+from corpus.dedup.shingles import TokenHasher, distinct_counts, shingle_hash, shingles, token_hash
 from corpus.dedup.signatures import CHUNK_VALUES, batch_signatures, fmix32, jaccard, signatures
 from test_dedup_texts import seed_texts
 
@@ -66,6 +66,15 @@ def test_a_batch_hashes_and_signs_each_document_as_alone(token_lists, n):
     ours = batch_signatures(values, counts, 8, 1)
     for toks, row in zip(token_lists, ours):
         assert np.array_equal(row, datasketch_signature(toks, n, 8, 1))
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.lists(st.integers(0, 2**32 - 1) | st.sampled_from([0, 7, 2**32 - 1]), min_size=1, max_size=12),
+                max_size=8))
+def test_distinct_counts_are_the_sizes_of_each_documents_shingle_set(hash_lists):
+    counts = np.array([len(h) for h in hash_lists], dtype=np.int64)
+    values = np.array([v for h in hash_lists for v in h], dtype=np.uint32)
+    assert distinct_counts(values, counts).tolist() == [len(set(h)) for h in hash_lists]
 
 
 def test_fmix32_is_datasketchs_premix():

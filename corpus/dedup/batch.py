@@ -50,8 +50,10 @@ class TokenBatch:
 
     def rows(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """``(token hashes, lengths)`` of the documents ``rows`` (in that order), as :attr:`hashes` and
-        :attr:`lengths` hold them."""
+        :attr:`lengths` hold them (those very arrays when ``rows`` are all documents in order)."""
         rows = np.asarray(rows, dtype=np.int64)
+        if len(rows) == len(self) and np.array_equal(rows, np.arange(len(self))):
+            return self.hashes, self.lengths  # every document, in order: most batches, no gather
         first = np.cumsum(self.lengths) - self.lengths
         lengths = self.lengths[rows]
         offsets = np.cumsum(lengths) - lengths
@@ -75,8 +77,13 @@ def token_batch(texts: Sequence[str]) -> TokenBatch:
     sizes = np.fromiter(map(len, parts), dtype=np.int64, count=len(parts))
     doc_starts = np.cumsum(sizes + 1) - (sizes + 1)
     in_token = buf != _SPACE
-    # +1 where a token starts, -1 where one ends (buf ends with a space: every start has its end).
-    edges = np.flatnonzero(np.diff(in_token.view(np.int8), prepend=np.int8(0)))
+    # Where a token starts or ends: starts and ends alternate (buf ends with a space, so every
+    # start has its end). A bool comparison of neighbours, not an int8 diff: nonzero of bools
+    # is 3x faster.
+    edge = np.empty(len(buf), dtype=bool)
+    edge[0] = in_token[0]
+    np.not_equal(in_token[1:], in_token[:-1], out=edge[1:])
+    edges = np.flatnonzero(edge)
     starts, ends = edges[0::2], edges[1::2]
     lengths = np.diff(np.append(np.searchsorted(starts, doc_starts), len(starts)))
     hashes = xxh32(buf, starts, ends - starts)

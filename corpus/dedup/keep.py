@@ -38,6 +38,7 @@ kept document never depends on luck or input order (except under ``first``).
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -92,9 +93,12 @@ def corroborated_lengths(shingle_hashes: Sequence[np.ndarray], clusters: Sequenc
     owner = np.repeat(np.arange(len(lengths), dtype=np.uint64), lengths)
     keys = np.sort((np.concatenate(shingle_hashes).astype(np.uint64) << np.uint64(32)) | owner)
     keys = keys[np.concatenate(([True], keys[1:] != keys[:-1]))]
-    members = (keys & np.uint64(0xFFFFFFFF)).astype(np.int64)
+    # The keys' halves as uint32 views (hash, member), not shifted and masked copies.
+    halves = keys.view(np.uint32).reshape(-1, 2)
+    low, high = (0, 1) if sys.byteorder == "little" else (1, 0)
+    members, hashes = halves[:, low], halves[:, high]
     group = cluster[members]
-    same = ((keys[1:] >> np.uint64(32)) == (keys[:-1] >> np.uint64(32))) & (group[1:] == group[:-1])
+    same = (hashes[1:] == hashes[:-1]) & (group[1:] == group[:-1])
     shared = np.zeros(len(keys), dtype=bool)
     shared[1:] |= same
     shared[:-1] |= same

@@ -129,9 +129,12 @@ def band_groups(band: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     against 29 ms for an exact ``np.lexsort``.
     """
     n, rows = band.shape
+    # Column by column, each a contiguous copy: gathering rows of the band (a strided view of
+    # the signature matrix) and comparing them along a short axis was most of the time here.
+    columns = [np.ascontiguousarray(band[:, c]) for c in range(rows)]
     key = np.zeros(n, dtype=np.uint64)
-    for c in range(rows):
-        key ^= band[:, c].astype(np.uint64)
+    for column in columns:
+        key ^= column.astype(np.uint64)
         key *= _MIX
         key ^= key >> np.uint64(29)
     # Sort by (mix, row) in one uint64: the mix's top bits and the row number below
@@ -141,15 +144,22 @@ def band_groups(band: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     packed = np.sort(((key >> shift) << shift) | np.arange(n, dtype=np.uint64))
     order = (packed & ((np.uint64(1) << shift) - np.uint64(1))).astype(np.int64)
     top = packed >> shift
-    values = band[order]
-    differs = np.any(values[1:] != values[:-1], axis=1)
+    differs = _neighbours_differ(columns, order)
     if np.any(differs & (top[1:] == top[:-1])):
         order = np.lexsort(band.T[::-1])
-        values = band[order]
-        differs = np.any(values[1:] != values[:-1], axis=1)
+        differs = _neighbours_differ(columns, order)
     group = np.zeros(n, dtype=np.int64)
     group[1:] = np.cumsum(differs)
     return order, group
+
+
+def _neighbours_differ(columns: list[np.ndarray], order: np.ndarray) -> np.ndarray:
+    """Whether the band of row ``order[k + 1]`` differs from that of row ``order[k]``, for every ``k``."""
+    differs = np.zeros(max(len(order) - 1, 0), dtype=bool)
+    for column in columns:
+        values = column[order]
+        differs |= values[1:] != values[:-1]
+    return differs
 
 
 def _bucket_pairs(group: np.ndarray, limit: int) -> Iterator[tuple[np.ndarray, np.ndarray]]:
@@ -170,9 +180,20 @@ def _bucket_pairs(group: np.ndarray, limit: int) -> Iterator[tuple[np.ndarray, n
         lo = hi
 
 
+#: Pairs whose signature rows are gathered and compared at once in :func:`pair_similarity`:
+#: the two gathered blocks (2 MiB at 128 permutations) stay in a core's cache. Measured on
+#: the 100k benchmark's signatures: 260 ns a pair, against 510 ns for 65,536 pairs at once.
+VERIFY_BLOCK = 1 << 12
+
+
 def pair_similarity(signatures: np.ndarray, counts: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """:func:`similarity` of the row pairs ``(a[k], b[k])``, all at once (same values)."""
-    jaccard = _share_equal(signatures[a] == signatures[b])
+    """:func:`similarity` of the row pairs ``(a[k], b[k])``, all at once (same values), a block of
+    :data:`VERIFY_BLOCK` pairs at a time."""
+    a, b = np.asarray(a), np.asarray(b)
+    jaccard = np.empty(len(a), dtype=np.float64)
+    for lo in range(0, len(a), VERIFY_BLOCK):
+        hi = lo + VERIFY_BLOCK
+        jaccard[lo:hi] = _share_equal(signatures[a[lo:hi]] == signatures[b[lo:hi]])
     return containment(jaccard, counts[a], counts[b])
 
 
@@ -206,7 +227,8 @@ def similar_pair_arrays(
     bands; candidates are verified a chunk at a time (:data:`PAIR_CHUNK`).
     """
     n = len(signatures)
-    groups = np.empty((bands, n), dtype=np.int64)
+    # Bucket numbers as int32 (fewer bytes to gather when checking earlier bands) while they fit.
+    groups = np.empty((bands, n), dtype=np.int32 if n < 2**31 else np.int64)
     found: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
     for b in range(bands):
         order, group = band_groups(signatures[:, b * rows:(b + 1) * rows])
@@ -219,8 +241,9 @@ def similar_pair_arrays(
         for left, right in _bucket_pairs(group[pos], PAIR_CHUNK):
             ra, rb = order[pos[left]], order[pos[right]]
             j, i = np.minimum(ra, rb), np.maximum(ra, rb)
-            keep = i >= start
-            j, i = j[keep], i[keep]
+            if start:  # base rows: only pairs with a queried row (without them, every pair has one)
+                keep = i >= start
+                j, i = j[keep], i[keep]
             for earlier in groups[:b]:  # drop pairs an earlier band found, checking only those left
                 if not len(j):
                     break

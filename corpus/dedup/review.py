@@ -36,13 +36,19 @@ TEXT_SHOWN = 1500
 def histogram_bin(similarity: np.ndarray, bins: int = HISTOGRAM_BINS) -> np.ndarray:
     """The histogram bin of each similarity: ``[k / bins, (k + 1) / bins)``, 1.0 in the last.
 
-    Found among the edges, not by ``int(s * bins)``, which puts 0.58 (28.999... bins) below its edge.
+    Found against the edges, not by ``int(s * bins)`` alone, which puts 0.58 (28.999... bins) below
+    its edge: ``floor(s * bins)`` is the bin or next to it, and one comparison with each of its
+    edges corrects it (the bins a binary search among the edges finds, in a third of its time:
+    every verified candidate pair passes here).
 
     >>> histogram_bin(np.array([0.0, 0.58, 0.729, 0.73, 1.0])).tolist()
     [0, 29, 36, 36, 49]
     """
     edges = np.arange(bins + 1) / bins
-    index = np.searchsorted(edges, np.asarray(similarity, dtype=np.float64), side="right") - 1
+    s = np.asarray(similarity, dtype=np.float64)
+    index = np.clip(np.floor(s * bins), 0, bins - 1).astype(np.int64)
+    index += edges[index + 1] <= s
+    index -= edges[index] > s
     return np.clip(index, 0, bins - 1)
 
 

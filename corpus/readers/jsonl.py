@@ -57,7 +57,9 @@ def _line_to_document(raw: bytes, name: str, number: int, limits: ReadLimits) ->
     except UnicodeDecodeError as err:
         raise Rejected(f"invalid UTF-8 at byte {err.start} of the line (JSON text is UTF-8)", number) from err
     try:
-        record = json.loads(line, parse_constant=_no_constant, parse_float=_finite_float)
+        if line.startswith("\ufeff"):  # what json.loads says of it
+            raise json.JSONDecodeError("Unexpected UTF-8 BOM (decode using utf-8-sig)", line, 0)
+        record = _DECODER.decode(line)
     except json.JSONDecodeError as err:
         raise Rejected(f"malformed JSON ({err.msg} at column {err.colno})", number) from err
     except RecursionError as err:
@@ -85,6 +87,9 @@ def _finite_float(text: str) -> float:
         raise _NotFinite(text)
     return value
 
+
+#: One decoder for every line (``json.loads`` with hooks builds a decoder and its scanner a call).
+_DECODER = json.JSONDecoder(parse_constant=_no_constant, parse_float=_finite_float)
 
 # A \\uD800-\\uDFFF escape; paired ones decode to one character, a lone one stays a surrogate.
 _LONE_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from corpus.document import Document
+from corpus.document import Copy, Document, Removal
 from corpus.readers.streams import ReadLimits, Rejected
 
 RECORD_FIELDS = ("id", "text", "html", "title", "published", "source", "url", "story", "removed", "copies", "metadata")
@@ -41,13 +41,19 @@ def record_to_document(record: dict[str, Any], default_id: str, number: int, lim
     metadata = record.get("metadata") if isinstance(record.get("metadata"), dict) else {}
     metadata = {**metadata, **{k: v for k, v in record.items() if k not in RECORD_FIELDS}}
     metadata["format"] = fmt
-    fields = {key: _string_or_none(record.get(key)) for key in ("title", "published", "source", "url", "story")}
-    provenance = {key: record.get(key) or [] for key in ("removed", "copies")}
     try:
-        return Document.from_json({"id": doc_id, "text": body, **fields, "metadata": metadata, **provenance})
+        # Document.from_json's fields, built directly (one dictionary less a record).
+        removed, copies = record.get("removed"), record.get("copies")
+        removed = [Removal(**r) for r in removed] if removed else []
+        copies = [Copy(**c) for c in copies] if copies else []
     except (TypeError, ValueError) as err:
         raise Rejected(f"'removed' or 'copies' is not a list of records as corpus writes them ({err})",
                        number, doc_id) from err
+    get = record.get
+    return Document(id=doc_id, text=body, title=_string_or_none(get("title")),
+                    published=_string_or_none(get("published")), source=_string_or_none(get("source")),
+                    url=_string_or_none(get("url")), story=_string_or_none(get("story")), removed=removed,
+                    copies=copies, metadata=metadata)
 
 
 def _string_or_none(value: Any) -> str | None:
