@@ -26,16 +26,19 @@ def corpus_texts() -> list[tuple[str, str, str | None]]:
 
 
 class Passes:
-    """Fresh documents on every call, each one watched: a test can tell whether any is still alive."""
+    """Fresh documents on every call (those at ``rows`` only, when given), each one watched: a test can
+    tell whether any is still alive, and which were asked for."""
 
     def __init__(self, rows):
         self.rows = rows
-        self.calls = 0
+        self.asked: list[list[int] | None] = []
         self.made: list[weakref.ref[Document]] = []
 
-    def __call__(self):
-        self.calls += 1
+    def __call__(self, rows=None):
+        self.asked.append(None if rows is None else list(rows))
         for k, (doc_id, text, source) in enumerate(self.rows):
+            if rows is not None and k not in rows:
+                continue
             doc = Document(doc_id, text, source=source, url=f"https://{source or 'x'}.example/{k}",
                            published=f"2023-09-{10 + k % 3:02d}")
             self.made.append(weakref.ref(doc))
@@ -47,8 +50,11 @@ def test_find_holds_no_document_and_agrees_with_run():
     found = Deduplicator().find(passes)
     gc.collect()
     assert passes.made and not [r for r in passes.made if r() is not None]  # every document made for a pass is gone: the result holds none
-    assert passes.calls == 3  # signatures; clusters of three or more and the review; story terms
     result = Deduplicator().run(list(Passes(corpus_texts())()))
+    # All for the signatures; the clusters of three or more (a0-a3) and the review's pairs; the kept ones' story terms.
+    assert passes.asked[0] is None and len(passes.asked) == 3
+    assert {0, 1, 2, 4} <= set(passes.asked[1]) and passes.asked[1] == sorted(passes.asked[1])
+    assert passes.asked[2] == found.kept.tolist()
     assert found.kept_ids() == [d.id for d in result.kept]
     assert [found.copies.get(k, []) for k in found.kept.tolist()] == [d.copies for d in result.kept]
     assert found.stories == [d.story for d in result.kept]
@@ -66,13 +72,17 @@ def test_the_longest_copy_of_a_cluster_of_four_is_kept_from_the_spilled_shingles
     assert found.stories is None
 
 
-def test_documents_that_differ_between_passes_are_an_error():
+@pytest.mark.parametrize("later", ["shorter", "other"])
+def test_documents_that_differ_between_passes_are_an_error(later):
     rows = corpus_texts()
     calls = [0]
 
-    def passes():
+    def passes(wanted=None):
         calls[0] += 1
-        return [Document(i, t) for i, t, _ in (rows if calls[0] == 1 else rows[:-1])]
+        docs = [Document(i, t) for i, t, _ in rows]
+        if calls[0] > 1:
+            docs = docs[:-3] if later == "shorter" else [Document(d.id + "x", d.text) for d in docs]
+        return docs if wanted is None else [docs[k] for k in wanted if k < len(docs)]
 
     with pytest.raises(CorpusError, match="the same on every pass"):
         Deduplicator().find(passes)

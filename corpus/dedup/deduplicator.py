@@ -382,9 +382,32 @@ class Found:
         return _combined_index(self.signatures, self.merged, kept, self.clusters, self.base)
 
 
-#: The documents dedup reads, as a function that gives them again for every pass: each call yields
-#: the same documents in the same order (a list, or a work directory's shards read back).
-Passes = Callable[[], Iterable[Document]]
+#: The documents dedup reads, as a function that gives them again for every pass (a list, or a work
+#: directory's shards read back): ``documents()`` yields them all, in the same order on every call;
+#: ``documents(rows)`` only those at the increasing positions ``rows`` (the others need not be made).
+Passes = Callable[..., Iterable[Document]]
+
+
+def _in_memory(docs: Sequence[Document]) -> Passes:
+    """:data:`Passes` over a list."""
+    def passes(rows: Sequence[int] | None = None) -> Iterable[Document]:
+        return docs if rows is None else (docs[k] for k in rows)
+    return passes
+
+
+def _rows_again(documents: Passes, rows: np.ndarray, ids: list[str]) -> Iterator[tuple[int, Document]]:
+    """``(row, document)`` of the documents at ``rows`` read again, each checked to be the one read first."""
+    wanted = rows.tolist()
+    count = 0
+    for row, doc in zip(wanted, documents(wanted)):
+        if doc.id != ids[row]:
+            raise CorpusError(f"dedup read document {ids[row]!r} at position {row} on its first pass and "
+                              f"{doc.id!r} on a later one: the documents must come the same on every pass")
+        count += 1
+        yield row, doc
+    if count != len(wanted):
+        raise CorpusError(f"dedup read {len(ids)} documents on its first pass, and a later pass ended after "
+                          f"{count} of the {len(wanted)} it read again: the documents must come the same on every pass")
 
 
 class Deduplicator:
@@ -403,7 +426,7 @@ class Deduplicator:
     def run(self, documents: Iterable[Document], progress: bool = False, base: BaseIndex | None = None) -> DedupResult:
         """Deduplicate ``documents`` (against ``base``, if given), held in memory: :meth:`find` over a list."""
         docs = list(documents)
-        found = self.find(lambda: docs, progress=progress, base=base)
+        found = self.find(_in_memory(docs), progress=progress, base=base)
         stories = found.stories
         kept = [replace(docs[k], copies=found.copies.get(k, []),
                         story=docs[k].story if stories is None else stories[order])
@@ -413,14 +436,14 @@ class Deduplicator:
 
     def find(self, documents: Passes, progress: bool = False, base: BaseIndex | None = None,
              scratch: str | Path | None = None) -> Found:
-        """Deduplicate the documents ``documents()`` gives (against ``base``, if given), holding none of them.
+        """Deduplicate the documents ``documents`` gives (against ``base``, if given), holding none of them.
 
         The documents are read in passes (see the module docstring): the
-        first signs them, keeping only :class:`.columns.DocumentColumns` and
-        the signatures; the second reads again the members of clusters of
-        three or more, whose shingle hashes go to a temporary file in
-        ``scratch``, and the near pairs' texts for the review; the third
-        reads the kept documents' story terms. Memory grows by about a
+        first reads all and signs them, keeping only
+        :class:`.columns.DocumentColumns` and the signatures; the second reads
+        again the members of clusters of three or more, whose shingle hashes
+        go to a temporary file in ``scratch``, and the near pairs' texts for
+        the review; the third the kept documents, for their story terms. Memory grows by about a
         signature a document, whatever the length of the texts.
         """
         cfg = self.config
@@ -520,14 +543,15 @@ class Deduplicator:
         # 5. a second pass: the shingles of the measured clusters' members, the review's texts.
         texts: dict[int, str] = {}
         with ShingleSpill(n, scratch) as spill:
-            if measured.any() or shown:
+            again = measured.copy()
+            again[list(shown)] = True
+            if again.any():
                 pending: list[tuple[int, str]] = []
-                k = -1
-                with _bar(progress, n, "shingles of clusters") as bar:
-                    for k, doc in enumerate(documents()):
+                with _bar(progress, int(again.sum()), "shingles of clusters") as bar:
+                    for k, doc in _rows_again(documents, np.flatnonzero(again), columns.ids):
                         if k in shown:
                             texts[k] = doc.text[:TEXT_SHOWN]
-                        if k < n and measured[k]:
+                        if measured[k]:
                             pending.append((k, doc.text))
                             if len(pending) == cfg.batch_size:
                                 _spill_shingles([t for _, t in pending], [r for r, _ in pending], cfg, spill)
@@ -535,9 +559,7 @@ class Deduplicator:
                         bar.update(1)
                     if pending:
                         _spill_shingles([t for _, t in pending], [r for r, _ in pending], cfg, spill)
-                    if k + 1 != n:
-                        raise CorpusError(f"dedup read {n} documents on its first pass and {k + 1} on its second: "
-                                          "the documents must come the same on every pass")
+            del again
 
             # 6. each cluster's kept document by the keep policy, a chunk of clusters at a time.
             base_meta = _base_metadata(base)
@@ -591,17 +613,14 @@ class Deduplicator:
         readings of every kept document are held until they are grouped).
         """
         cfg = self.config
-        is_kept = np.zeros(len(columns), dtype=bool)
-        is_kept[kept] = True
         interned: dict[str, str] = {}
         readings: list[Reading] = []
         with _bar(progress, len(kept), "story") as bar:
-            for k, doc in enumerate(documents()):
-                if is_kept[k]:
-                    reading = read_terms(doc.text)
-                    readings.append(Reading(tuple([interned.setdefault(t, t) for t in reading.terms]), reading.joined,
-                                            reading.lede))
-                    bar.update(1)
+            for _, doc in _rows_again(documents, kept, columns.ids):
+                reading = read_terms(doc.text)
+                readings.append(Reading(tuple([interned.setdefault(t, t) for t in reading.terms]), reading.joined,
+                                        reading.lede))
+                bar.update(1)
         del interned
         rows = kept.tolist()
         return stories_from_readings([columns.ids[k] for k in rows], readings, float(cfg.story_threshold),

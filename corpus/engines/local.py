@@ -22,7 +22,7 @@ import shutil
 import time
 
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -198,27 +198,54 @@ def _run(pipeline: Pipeline, base: str | Path | None, progress: bool, on_reject:
 
 
 class _Stripped:
-    """The cleaned documents without their learned boilerplate, read from the work directory again on
-    every call: dedup's passes (:meth:`~corpus.dedup.Deduplicator.find`). Dedup reads neither the removed
-    lines nor anything but the text and the fields it names, so the documents come without their removals
-    (often as large as the text); the writer reads them again. A document left without text is rejected
-    (on the first pass) and dropped (on every pass)."""
+    """Dedup's passes (:data:`corpus.dedup.deduplicator.Passes`): the cleaned documents without their learned
+    boilerplate, read from the work directory again on every call.
+
+    Dedup reads neither the removed lines nor anything but the text and the fields it names, so the
+    documents come without their removals (often as large as the text); the writer reads them again.
+    The first pass reads them all; a document left without text is rejected there, and skipped on
+    every pass. A later pass asks for some positions only: the others are read but not stripped
+    (stripping costs ten times reading).
+    """
 
     def __init__(self, work: WorkDir, learned: LearnedBoilerplate, rejects: Callable[[Reject], None],
                  progress: bool) -> None:
         self._work, self._learned, self._rejects, self._progress = work, learned, rejects, progress
-        self._passes = 0
+        self._empty: set[int] | None = None  # positions among the work directory's documents left without text
 
-    def __call__(self) -> Iterator[Document]:
-        self._passes += 1
-        first = self._passes == 1
-        for doc in _bar(self._work.documents(removed=False), "strip learned", self._progress and first):
+    def __call__(self, rows: Sequence[int] | None = None) -> Iterator[Document]:
+        if self._empty is None:
+            if rows is not None:
+                raise ValueError("dedup's first pass reads every document")
+            return self._first()
+        return self._again(rows)
+
+    def _first(self) -> Iterator[Document]:
+        self._empty = set()
+        for at, doc in enumerate(_bar(self._work.documents(removed=False), "strip learned", self._progress)):
             self._learned.strip(doc)
             if doc.text.strip():
                 yield doc
-            elif first:
+            else:
+                self._empty.add(at)
                 self._rejects(Reject(stage="learned", reason="no text left after removing learned boilerplate",
                                      id=doc.id))
+
+    def _again(self, rows: Sequence[int] | None) -> Iterator[Document]:
+        assert self._empty is not None
+        wanted = iter(rows) if rows is not None else itertools.count()
+        want = next(wanted, None)
+        position = 0  # among the documents the first pass yielded
+        for at, doc in enumerate(self._work.documents(removed=False)):
+            if want is None:
+                return
+            if at in self._empty:
+                continue
+            if position == want:
+                self._learned.strip(doc)
+                yield doc
+                want = next(wanted, None)
+            position += 1
 
 
 def _as_found(docs: Iterable[Document], learned: LearnedBoilerplate,
