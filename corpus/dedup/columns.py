@@ -8,11 +8,11 @@ those, a document a row, with sources and dates as small integer codes
 (outlets and days repeat), so that the memory of a run grows by about the
 signature (4 bytes x ``num_perm``) a document, never by its text.
 :class:`GrowingRows` is an array that grows without being copied (the
-signatures, added a batch at a time). The one thing dedup needs a second look
-at the texts for, the corroborated lengths of clusters of three or more
-(:mod:`.keep`), reads their shingle hashes back from a :class:`ShingleSpill`, a
-temporary file written on a second pass over the documents, a cluster chunk
-at a time.
+signatures, added a batch at a time). The corroborated lengths of clusters of
+three or more (:mod:`.keep`) need their members' shingle hashes once the
+clusters are known: they are written as the documents are signed to a
+:class:`ShingleSpill`, a temporary file (4 bytes a shingle), and read back a
+chunk of clusters at a time.
 """
 
 from __future__ import annotations
@@ -128,31 +128,36 @@ def expand_rows(rows: np.ndarray, source_row: np.ndarray) -> np.ndarray:
 
 
 class ShingleSpill:
-    """The shingle hashes of some documents, in a temporary file, read back a document at a time.
+    """The shingle hashes of documents, one row after the other, in a temporary file, read back a row at a time.
 
-    Written on a pass over the documents (:meth:`add`), read in any order
-    (:meth:`get`); the file lives in ``directory`` (the run's work directory,
-    else the system's temporary one) and is gone once closed.
+    Rows are appended as documents are signed (:meth:`add`) and read in any
+    order (:meth:`get`); the file lives in ``directory`` (the run's work
+    directory, else the system's temporary one) and is gone once closed.
     """
 
-    def __init__(self, rows: int, directory: str | Path | None = None) -> None:
+    def __init__(self, directory: str | Path | None = None) -> None:
         self._file = tempfile.TemporaryFile(dir=directory, prefix="dedup-shingles-")
-        self._at = np.full(rows, -1, dtype=np.int64)
-        self._count = np.zeros(rows, dtype=np.int64)
+        self._at = array("q")
+        self._count = array("q")
         self._end = 0
 
-    def add(self, row: int, hashes: np.ndarray) -> None:
+    def add(self, hashes: np.ndarray) -> None:
+        """The next row's shingle hashes."""
         data = np.ascontiguousarray(hashes, dtype=np.uint32)
         self._file.write(data.tobytes())
-        self._at[row], self._count[row] = self._end, len(data)
+        self._at.append(self._end)
+        self._count.append(len(data))
         self._end += data.nbytes
 
     def get(self, row: int) -> np.ndarray:
-        if self._at[row] < 0:
-            raise KeyError(f"no shingles were spilled for document {row}")
+        if not 0 <= row < len(self._at):
+            raise KeyError(f"no shingles were spilled for row {row}")
         self._file.flush()
-        data = os.pread(self._file.fileno(), int(self._count[row]) * 4, int(self._at[row]))
+        data = os.pread(self._file.fileno(), self._count[row] * 4, self._at[row])
         return np.frombuffer(data, dtype=np.uint32)
+
+    def __len__(self) -> int:
+        return len(self._at)
 
     def close(self) -> None:
         self._file.close()

@@ -20,12 +20,13 @@ The documents are streamed, never held: :meth:`Deduplicator.find` takes a
 function that gives them again for each pass (a list, or a run's work
 directory read back) and keeps of each document only what
 :class:`.columns.DocumentColumns` holds and its signature. The first pass
-does phases 1-2; after 3 and the components of 4, a second pass reads again
-only what needs text: the members of clusters of three or more, whose
-shingle hashes (for their corroborated lengths) go to a temporary file read
-back a chunk of clusters at a time, and the review's near pairs; a third
-reads the story terms of the kept documents (5). :meth:`Deduplicator.run` is
-that over a list in memory, and returns the kept documents themselves.
+reads every document and does phases 1-2, writing each representative's
+shingle hashes to a temporary file (:class:`.columns.ShingleSpill`), which
+the clusters of three or more read back a chunk of clusters at a time for
+their corroborated lengths (4); a second pass reads only the kept documents,
+for their story terms (5), and the review's near pairs, for their texts.
+:meth:`Deduplicator.run` is that over a list in memory, and returns the kept
+documents themselves.
 
 Incremental use: ``run(new_docs, base=BaseIndex(...))`` deduplicates new
 documents against the signatures an earlier run stored, without its texts. A
@@ -196,28 +197,29 @@ def _shingles_by_kind(batch: TokenBatch, config: DedupConfig,
             yield picked, values, counts
 
 
-def sign_batch(batch: TokenBatch, config: DedupConfig, rows: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+def sign_batch(batch: TokenBatch, config: DedupConfig, rows: np.ndarray | None = None,
+               spill: ShingleSpill | None = None) -> tuple[np.ndarray, np.ndarray]:
     """MinHash signatures ``(len(rows), num_perm)`` of the documents ``rows`` of a token batch (default:
     all), and the size of each one's shingle set (``uint32``).
 
     A row depends on its own tokens only, so any batching gives the same rows.
+    ``spill``, when given, gets each document's shingle hashes, in the order of ``rows``.
     """
     cfg = config
     rows = np.arange(len(batch)) if rows is None else np.asarray(rows, dtype=np.int64)
     out = np.empty((len(rows), cfg.num_perm), dtype=np.uint32)
     sizes = np.empty(len(rows), dtype=np.uint32)
+    hashes: list[np.ndarray] = [np.empty(0, dtype=np.uint32)] * len(rows)
     for picked, values, counts in _shingles_by_kind(batch, cfg, rows):
         out[picked] = sign(values, counts, cfg.num_perm, cfg.seed)
         sizes[picked] = distinct_counts(values, counts)
+        if spill is not None:
+            for k, part in zip(picked.tolist(), np.split(values, np.cumsum(counts)[:-1])):
+                hashes[k] = part
+    if spill is not None:
+        for part in hashes:
+            spill.add(part)
     return out, sizes
-
-
-def _spill_shingles(texts: list[str], rows: list[int], config: DedupConfig, spill: ShingleSpill) -> None:
-    """The shingle hashes of ``texts`` (documents ``rows``) into ``spill``: the hashes their signatures were made of."""
-    batch = token_batch(texts)
-    for picked, values, counts in _shingles_by_kind(batch, config, np.arange(len(texts))):
-        for k, part in zip(picked.tolist(), np.split(values, np.cumsum(counts)[:-1])):
-            spill.add(rows[k], part)
 
 
 @dataclass
@@ -250,12 +252,6 @@ class Resolved:
     record: dict[str, Any] | None
 
 
-def _measured(new_members: int, base_kept: int) -> bool:
-    """Whether a cluster's new members get corroborated lengths: three or more of them, and no
-    document an earlier run kept among the cluster (a cluster of two ties, see :mod:`.keep`)."""
-    return new_members > 2 and not base_kept
-
-
 def _resolve_clusters(
     clusters: Sequence[Sequence[_Node]],
     config: DedupConfig,
@@ -267,8 +263,8 @@ def _resolve_clusters(
 
     A component that holds a document an earlier run kept keeps it (see the
     module docstring). ``shingles_of(order)`` gives a new document's shingle
-    hashes, asked only for the members of the clusters :func:`_measured`
-    picks. ``base_meta`` is ``_base_metadata(base)``, passed in so that it is
+    hashes, asked only for the members of the clusters measured: three new
+    members or more, and none an earlier run kept. ``base_meta`` is ``_base_metadata(base)``, passed in so that it is
     built once per run, not once per cluster. The array work is done for all
     the clusters given at once: the corroborated lengths of every measured
     cluster (one sort of all their shingles, :func:`.keep.corroborated_lengths`)
@@ -281,7 +277,8 @@ def _resolve_clusters(
     news = [[n for n in nodes if n.member is not None] for nodes in ordered]
     base_kept = [[n for n in nodes if n.member is None and base is not None and base.cluster_of.get(n.id) == n.id]
                  for nodes in ordered]
-    measured = [c for c, new in enumerate(news) if _measured(len(new), len(base_kept[c]))]
+    # Corroborated lengths of the new members of clusters of three or more (a cluster of two ties, see .keep).
+    measured = [c for c, new in enumerate(news) if len(new) > 2 and not base_kept[c]]
     hashes = [shingles_of(n.order) for c in measured for n in news[c]]
     owners = np.repeat(np.arange(len(measured)), [len(news[c]) for c in measured])
     lengths = iter(corroborated_lengths(hashes, owners))
@@ -438,14 +435,18 @@ class Deduplicator:
              scratch: str | Path | None = None) -> Found:
         """Deduplicate the documents ``documents`` gives (against ``base``, if given), holding none of them.
 
-        The documents are read in passes (see the module docstring): the
+        The documents are read in two passes (see the module docstring): the
         first reads all and signs them, keeping only
-        :class:`.columns.DocumentColumns` and the signatures; the second reads
-        again the members of clusters of three or more, whose shingle hashes
-        go to a temporary file in ``scratch``, and the near pairs' texts for
-        the review; the third the kept documents, for their story terms. Memory grows by about a
-        signature a document, whatever the length of the texts.
+        :class:`.columns.DocumentColumns` and the signatures, and writes their
+        shingle hashes to a temporary file in ``scratch`` (read back for the
+        clusters of three or more); the second reads the kept documents, for
+        their story terms, and the review's near pairs. Memory grows by about
+        a signature a document, whatever the length of the texts.
         """
+        with ShingleSpill(scratch) as spill:
+            return self._find(documents, progress, base, spill)
+
+    def _find(self, documents: Passes, progress: bool, base: BaseIndex | None, spill: ShingleSpill) -> Found:
         cfg = self.config
         base_ids = list(base.signatures.ids) if base is not None else []
         base_values = _base_signatures(base, cfg)
@@ -477,7 +478,7 @@ class Deduplicator:
                         new.append(k)
                     rep_of.append(r)
                 if new:
-                    values, counts = sign_batch(batch, cfg, np.array(new))
+                    values, counts = sign_batch(batch, cfg, np.array(new), spill)
                     signed.append(values)
                     sizes.extend(counts.tolist())
                 bar.update(len(batch))
@@ -514,7 +515,7 @@ class Deduplicator:
         members, starts = components(m + n,
                                      np.concatenate([old[:, 0], m + np.arange(n), node_of_row[pair_j]]),
                                      np.concatenate([old[:, 1], rep_nodes[doc_of], node_of_row[pair_i]]))
-        del pair_j, pair_i, node_of_row, doc_of
+        del pair_j, pair_i, node_of_row
 
         # The clusters to resolve: every component of two or more, and a document alone that
         # came with copies; a document alone without is kept as it is.
@@ -526,70 +527,35 @@ class Deduplicator:
         kept_alone = lone[~with_copies]
         group_lo = np.concatenate([starts[:-1][size > 1], lone_at[with_copies]])
         group_hi = np.concatenate([starts[1:][size > 1], lone_at[with_copies] + 1])
-        is_new = members >= m
-        base_kept = np.zeros(len(members), dtype=bool)
-        if base is not None:
-            kept_rows = np.array([k for k, id_ in enumerate(base_ids) if base.cluster_of.get(id_) == id_], dtype=np.int64)
-            base_kept[~is_new] = np.isin(members[~is_new], kept_rows)
-        new_in = _group_sums(is_new, group_lo, group_hi)
-        base_kept_in = _group_sums(base_kept, group_lo, group_hi)
-        measured = np.zeros(n, dtype=bool)
-        for lo, hi, new_count, kept_count in zip(group_lo.tolist(), group_hi.tolist(), new_in.tolist(),
-                                                 base_kept_in.tolist()):
-            if _measured(new_count, kept_count):
-                measured[members[lo:hi] - m] = True
         shown = {int(reps_at[r - m]) for a, b, _ in review.pairs() for r in (a, b) if r >= m}
 
-        # 5. a second pass: the shingles of the measured clusters' members, the review's texts.
-        texts: dict[int, str] = {}
-        with ShingleSpill(n, scratch) as spill:
-            again = measured.copy()
-            again[list(shown)] = True
-            if again.any():
-                pending: list[tuple[int, str]] = []
-                with _bar(progress, int(again.sum()), "shingles of clusters") as bar:
-                    for k, doc in _rows_again(documents, np.flatnonzero(again), columns.ids):
-                        if k in shown:
-                            texts[k] = doc.text[:TEXT_SHOWN]
-                        if measured[k]:
-                            pending.append((k, doc.text))
-                            if len(pending) == cfg.batch_size:
-                                _spill_shingles([t for _, t in pending], [r for r, _ in pending], cfg, spill)
-                                pending = []
-                        bar.update(1)
-                    if pending:
-                        _spill_shingles([t for _, t in pending], [r for r, _ in pending], cfg, spill)
-            del again
-
-            # 6. each cluster's kept document by the keep policy, a chunk of clusters at a time.
-            base_meta = _base_metadata(base)
-            merged: list[tuple[int, Merged]] = []
-            records: list[dict[str, Any]] = []
-            kept_copies: dict[int, list[Copy]] = {}
-            with _bar(progress, n, "clusters") as bar:
-                bar.update(len(kept_alone))
-                for lo, hi in _chunks((group_hi - group_lo).tolist(), CLUSTER_CHUNK):
-                    chunk = [[
-                        _Node(g - m, columns.ids[g - m], doc_sigs[g - m], int(doc_counts[g - m]),
-                              columns.member(g - m, g - m), columns.copies.get(g - m, [])) if g >= m
-                        else _Node(g - m, base_ids[g], base_values[g], int(base_counts[g]))
-                        for g in members[a:b].tolist()
-                    ] for a, b in zip(group_lo[lo:hi].tolist(), group_hi[lo:hi].tolist())]
-                    for resolved in _resolve_clusters(chunk, cfg, spill.get, base, base_meta):
-                        if resolved.kept is not None:
-                            kept_copies[resolved.kept[0]] = resolved.kept[1]
-                        merged.extend(resolved.merged)
-                        if resolved.record is not None:
-                            records.append(resolved.record)
-                    bar.update(int(new_in[lo:hi].sum()))
+        # 5. each cluster's kept document by the keep policy, a chunk of clusters at a time.
+        base_meta = _base_metadata(base)
+        merged: list[tuple[int, Merged]] = []
+        records: list[dict[str, Any]] = []
+        kept_copies: dict[int, list[Copy]] = {}
+        with _bar(progress, n, "clusters") as bar:
+            bar.update(len(kept_alone))
+            for lo, hi in _chunks((group_hi - group_lo).tolist(), CLUSTER_CHUNK):
+                chunk = [[
+                    _Node(g - m, columns.ids[g - m], doc_sigs[g - m], int(doc_counts[g - m]),
+                          columns.member(g - m, g - m), columns.copies.get(g - m, [])) if g >= m
+                    else _Node(g - m, base_ids[g], base_values[g], int(base_counts[g]))
+                    for g in members[a:b].tolist()
+                ] for a, b in zip(group_lo[lo:hi].tolist(), group_hi[lo:hi].tolist())]
+                for resolved in _resolve_clusters(chunk, cfg, lambda k: spill.get(int(doc_of[k])), base, base_meta):
+                    if resolved.kept is not None:
+                        kept_copies[resolved.kept[0]] = resolved.kept[1]
+                    merged.extend(resolved.merged)
+                    if resolved.record is not None:
+                        records.append(resolved.record)
+                bar.update(sum(1 for nodes in chunk for node in nodes if node.member is not None))
         kept = np.sort(np.concatenate([kept_alone, np.fromiter(kept_copies, dtype=np.int64, count=len(kept_copies))]))
         merged_docs = [m_ for _, m_ in sorted(merged, key=lambda x: x[0])]
         records.sort(key=lambda r: r["cluster"])
 
-        # 7. a third pass: related coverage among the kept documents.
-        stories = None
-        if cfg.story and len(kept):
-            stories = self._stories(documents, kept, columns, progress)
+        # 6. a second pass, over the kept documents (their story terms) and the review's near pairs (their texts).
+        stories, texts = self._read_again(documents, kept, shown, columns, progress)
 
         params = cfg.signature_params()
         return Found(
@@ -606,31 +572,40 @@ class Deduplicator:
                                     lambda r: None if r < m else texts[int(reps_at[r - m])]),
         )
 
-    def _stories(self, documents: Passes, kept: np.ndarray, columns: DocumentColumns, progress: bool) -> list[str]:
-        """The story of each kept document, from their story terms read on a pass over the documents.
+    def _read_again(self, documents: Passes, kept: np.ndarray, shown: set[int], columns: DocumentColumns,
+                    progress: bool) -> tuple[list[str] | None, dict[int, str]]:
+        """The story of each kept document (``None`` without the story step), from their story terms,
+        and the texts of the documents ``shown`` (the first :data:`.review.TEXT_SHOWN` characters).
 
         Terms are strings that repeat across documents: each is held once (the
         readings of every kept document are held until they are grouped).
         """
         cfg = self.config
+        story = cfg.story and len(kept) > 0
+        rows = np.union1d(kept, np.fromiter(shown, dtype=np.int64, count=len(shown))) if story else \
+            np.array(sorted(shown), dtype=np.int64)
+        if not len(rows):
+            return None, {}
+        is_kept = np.zeros(len(columns), dtype=bool)
+        is_kept[kept] = story
         interned: dict[str, str] = {}
         readings: list[Reading] = []
-        with _bar(progress, len(kept), "story") as bar:
-            for _, doc in _rows_again(documents, kept, columns.ids):
-                reading = read_terms(doc.text)
-                readings.append(Reading(tuple([interned.setdefault(t, t) for t in reading.terms]), reading.joined,
-                                        reading.lede))
+        texts: dict[int, str] = {}
+        with _bar(progress, len(rows), "story" if story else "review texts") as bar:
+            for k, doc in _rows_again(documents, rows, columns.ids):
+                if k in shown:
+                    texts[k] = doc.text[:TEXT_SHOWN]
+                if is_kept[k]:
+                    reading = read_terms(doc.text)
+                    readings.append(Reading(tuple([interned.setdefault(t, t) for t in reading.terms]), reading.joined,
+                                            reading.lede))
                 bar.update(1)
         del interned
-        rows = kept.tolist()
-        return stories_from_readings([columns.ids[k] for k in rows], readings, float(cfg.story_threshold),
-                                     [columns.published[k] for k in rows], cfg.story_window_days)
-
-
-def _group_sums(flags: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
-    """How many of ``flags[lo[k]:hi[k]]`` are set, for every ``k``."""
-    total = np.concatenate([[0], np.cumsum(flags, dtype=np.int64)])
-    return total[hi] - total[lo]
+        if not story:
+            return None, texts
+        ordered = kept.tolist()
+        return stories_from_readings([columns.ids[k] for k in ordered], readings, float(cfg.story_threshold),
+                                     [columns.published[k] for k in ordered], cfg.story_window_days), texts
 
 
 def _duplicate_id(doc_id: str, position: int, ids: list[str], base_ids: list[str]) -> None:
