@@ -85,11 +85,11 @@ def run_scale(docs: int, workers: int, timeout: float) -> dict[str, Any]:
            "--output", str(out / "snapshot"), "--workers", str(workers), "--no-progress"]
     result = run_process(cmd, log, timeout)
     text = log.read_text(errors="replace")
-    summary = next((line for line in text.splitlines() if " inputs: " in line), None)
+    summary = next((line.split(" -> ")[0] for line in text.splitlines() if " inputs: " in line), None)
     peak_mb = round(result["max_rss_kb"] / 1024) if "max_rss_kb" in result else None
     record: dict[str, Any] = {
         "date": time.strftime("%Y-%m-%d %H:%M", time.gmtime()),
-        "machine": {k: v for k, v in machine().items() if k in ("cpu", "cores", "ram_gb")},
+        "host": {k: v for k, v in machine().items() if k in ("cpu", "cores", "ram_gb")},
         "corpus": {"documents": manifest["documents"], "mb": round(manifest["bytes"] / 1e6),
                    "kb_per_document": round(manifest["bytes"] / manifest["documents"] / 1e3, 2),
                    "generated_s": round(generate_s, 1)},
