@@ -276,6 +276,7 @@ PARTS = {
                "python -m bench.chrome --learned --extracted"),
     "stories": ("Story grouping (SemEval, 5-fold cross-validation)", "python -m bench.stories"),
     "cleanspeed": ("Cleaning speed (one core, CPU time)", "python -m bench.cleanspeed"),
+    "scale": ("Text documents end to end at scale (time and peak memory)", "python -m bench.scale"),
 }
 
 

@@ -258,7 +258,7 @@ if __name__ == "__main__":  # not in the (spawned) cleaning workers
     elif point == "learn":
         die_on_call(local.LineCounts, "add", 500)
     elif point == "dedup":
-        die_on_call(local.Deduplicator, "run", 1)
+        die_on_call(local.Deduplicator, "find", 1)
     elif point == "write":
         die_on_call(snapshot_write._OutputFile, "write_record", 200)
     elif point == "count":

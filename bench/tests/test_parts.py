@@ -29,3 +29,31 @@ def test_settings_are_toml_values_under_a_table() -> None:
     for bad in ("page_chrome=true", "clean.page_chrome", "clean.page_chrome=yes"):
         with pytest.raises(SystemExit, match="--set"):
             parse_setting(bad)
+
+
+def test_the_scale_part_reads_the_stage_table_corpus_run_prints() -> None:
+    from bench.scale import stage_usage
+    from corpus.engines.local import RunResult, StageUsage
+
+    usage = {"read+clean": StageUsage(12.5, 20.0, 300 * 2**20, 150 * 2**20),
+             "dedup": StageUsage(3.25, 3.0, 900 * 2**20, 150 * 2**20)}
+    table = RunResult(snapshot=None, counts={}, usage=usage).usage_summary()  # type: ignore[arg-type]
+    rows = stage_usage("corpus: a warning\n" + table + "\n1000 inputs: ...")
+    assert list(rows) == ["read+clean", "dedup"]
+    assert rows["dedup"] == {"wall_s": 3.2, "cpu_s": 3.0, "peak_mb": 900, "worker_peak_mb": 150}
+
+
+def test_the_scale_corpus_is_parts_of_distinct_ids(tmp_path, monkeypatch) -> None:
+    import json
+
+    from bench import scale
+
+    monkeypatch.setattr(scale, "PART_DOCS", 40)
+    manifest = scale.corpus_file(100, tmp_path)
+    records = [json.loads(line) for line in (tmp_path / "raw.jsonl").read_text().splitlines()]
+    assert manifest["documents"] == len(records) == 100
+    assert len({r["id"] for r in records}) == 100 and len({r["url"] for r in records}) == 100
+    assert all("text" in r and "html" not in r for r in records)
+    assert {r["id"].split("-")[0] for r in records} == {"p0", "p1", "p2"}
+    written = (tmp_path / "raw.jsonl").stat().st_mtime_ns
+    assert scale.corpus_file(100, tmp_path) == manifest and (tmp_path / "raw.jsonl").stat().st_mtime_ns == written

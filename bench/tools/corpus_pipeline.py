@@ -38,7 +38,7 @@ from corpus.writers import write_jsonl
 #: Names the deduplicator module calls, and the stage each one's time counts in.
 _INNER_STAGES = {
     "token_batch": "shingles", "shingle_hashes": "shingles", "sign": "signatures", "distinct_counts": "signatures",
-    "similar_pair_arrays": "LSH", "components": "clustering", "assign_stories": "story",
+    "similar_pair_arrays": "LSH", "components": "clustering", "read_terms": "story", "stories_from_readings": "story",
 }
 
 

@@ -16,6 +16,18 @@ Phases (each with a tqdm bar on stderr when ``progress=True``):
 5. **story** (optional): related coverage among the kept documents
    (:mod:`.story`).
 
+The documents are streamed, never held: :meth:`Deduplicator.find` takes a
+function that gives them again for each pass (a list, or a run's work
+directory read back) and keeps of each document only what
+:class:`.columns.DocumentColumns` holds and its signature. The first pass
+reads every document and does phases 1-2, writing each representative's
+shingle hashes to a temporary file (:class:`.columns.ShingleSpill`), which
+the clusters of three or more read back a chunk of clusters at a time for
+their corroborated lengths (4); a second pass reads only the kept documents,
+for their story terms (5), and the review's near pairs, for their texts.
+:meth:`Deduplicator.run` is that over a list in memory, and returns the kept
+documents themselves.
+
 Incremental use: ``run(new_docs, base=BaseIndex(...))`` deduplicates new
 documents against the signatures an earlier run stored, without its texts. A
 late copy of an old story joins the old cluster, and the document that earlier
@@ -28,9 +40,12 @@ the only length the base records).
 
 from __future__ import annotations
 
+import itertools
 import sys
-from collections.abc import Iterable, Sequence
+from array import array
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -38,14 +53,15 @@ from tqdm import tqdm
 
 from corpus.dedup.batch import TokenBatch, token_batch
 from corpus.dedup.clusters import components
+from corpus.dedup.columns import DocumentColumns, GrowingRows, ShingleSpill, expand_rows
 from corpus.dedup.config import DedupConfig
 from corpus.dedup.keep import Member, choose, corroborated_lengths
 from corpus.dedup.lsh import pair_similarity, similar_pair_arrays
-from corpus.dedup.review import CandidateReview
+from corpus.dedup.review import TEXT_SHOWN, CandidateReview
 from corpus.dedup.shingles import batch_shingle_hashes as shingle_hashes
 from corpus.dedup.shingles import distinct_counts
 from corpus.dedup.signatures import batch_signatures as sign
-from corpus.dedup.story import assign_stories
+from corpus.dedup.story import Reading, read_terms, stories_from_readings
 from corpus.document import Copy, Document
 from corpus.errors import ConfigError, CorpusError
 
@@ -156,44 +172,53 @@ def _combined_index(signatures: Signatures, merged: list[Merged], kept: list[Mem
     )
 
 
-def _member(doc: Document, order: int, corroborated: int | None = None) -> Member:
-    return Member(id=doc.id, source=doc.source, url=doc.url, published=doc.published, length=len(doc.text), order=order,
-                  corroborated=corroborated)
+def _member(doc: Document, order: int) -> Member:
+    return Member(id=doc.id, source=doc.source, url=doc.url, published=doc.published, length=len(doc.text), order=order)
 
 
-def _bar(progress: bool, total: int, desc: str) -> tqdm:
+def _bar(progress: bool, total: int | None, desc: str) -> tqdm:
     return tqdm(total=total, desc=f"dedup {desc}", unit="doc", file=sys.stderr, disable=not progress, leave=False)
 
 
 # --------------------------------------------------------------------------- stages
-# The phases of :meth:`Deduplicator.run` as functions over one document, one batch
-# or one cluster.
+# The phases of :meth:`Deduplicator.find` as functions over one batch or a chunk of clusters.
+
+
+def _shingles_by_kind(batch: TokenBatch, config: DedupConfig,
+                      rows: np.ndarray) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """``(picked, values, counts)`` for the word texts, then the character ones, among ``rows`` of a batch:
+    which of ``rows`` (positions in it), and their shingle hashes one document after the other."""
+    cfg = config
+    # Word and character shingles differ in n: one pass over each kind.
+    for unspaced, n in ((False, cfg.ngram), (True, cfg.char_ngram)):
+        picked = np.flatnonzero(batch.unspaced[rows] == unspaced)
+        if len(picked):
+            values, counts = shingle_hashes(*batch.rows(rows[picked]), n)
+            yield picked, values, counts
 
 
 def sign_batch(batch: TokenBatch, config: DedupConfig, rows: np.ndarray | None = None,
-               shingles: list[np.ndarray] | None = None) -> tuple[np.ndarray, np.ndarray]:
+               spill: ShingleSpill | None = None) -> tuple[np.ndarray, np.ndarray]:
     """MinHash signatures ``(len(rows), num_perm)`` of the documents ``rows`` of a token batch (default:
     all), and the size of each one's shingle set (``uint32``).
 
     A row depends on its own tokens only, so any batching gives the same rows.
-    ``shingles``, when given, is extended with each document's shingle hashes.
+    ``spill``, when given, gets each document's shingle hashes, in the order of ``rows``.
     """
     cfg = config
     rows = np.arange(len(batch)) if rows is None else np.asarray(rows, dtype=np.int64)
     out = np.empty((len(rows), cfg.num_perm), dtype=np.uint32)
     sizes = np.empty(len(rows), dtype=np.uint32)
     hashes: list[np.ndarray] = [np.empty(0, dtype=np.uint32)] * len(rows)
-    # Word and character shingles differ in n: one pass over each kind.
-    for unspaced, n in ((False, cfg.ngram), (True, cfg.char_ngram)):
-        picked = np.flatnonzero(batch.unspaced[rows] == unspaced)
-        if len(picked):
-            values, counts = shingle_hashes(*batch.rows(rows[picked]), n)
-            out[picked] = sign(values, counts, cfg.num_perm, cfg.seed)
-            sizes[picked] = distinct_counts(values, counts)
+    for picked, values, counts in _shingles_by_kind(batch, cfg, rows):
+        out[picked] = sign(values, counts, cfg.num_perm, cfg.seed)
+        sizes[picked] = distinct_counts(values, counts)
+        if spill is not None:
             for k, part in zip(picked.tolist(), np.split(values, np.cumsum(counts)[:-1])):
                 hashes[k] = part
-    if shingles is not None:
-        shingles.extend(hashes)
+    if spill is not None:
+        for part in hashes:
+            spill.add(part)
     return out, sizes
 
 
@@ -204,25 +229,25 @@ class _Node:
     ``order`` sorts members: a new document's input position (any increasing
     key will do), or, for a row of the base index, a negative number (its row
     minus the number of base rows). ``count`` is the size of its shingle set. A
-    base row has no ``doc``. ``shingles`` are the document's shingle hashes
-    when the caller kept them from signing (else they are made again when needed).
+    base row has no ``member`` (what the keep policy knows of a new document,
+    :class:`.keep.Member`); ``copies`` is the provenance a new document came in with.
     """
 
     order: int
     id: str
     signature: np.ndarray
     count: int
-    doc: Document | None = None
-    shingles: np.ndarray | None = None
+    member: Member | None = None
+    copies: list[Copy] = field(default_factory=list)
 
 
 @dataclass
 class Resolved:
-    """What one cluster gives: the kept new document (order, document with its copies) if
-    a new one is kept, the merged new documents (order, record), and its clusters record
-    (``None`` for a document that stands for no copy)."""
+    """What one cluster gives: the kept new document (order, its copies) if a new one is
+    kept, the merged new documents (order, record), and its clusters record (``None`` for
+    a document that stands for no copy)."""
 
-    kept: tuple[int, Document] | None
+    kept: tuple[int, list[Copy]] | None
     merged: list[tuple[int, Merged]]
     record: dict[str, Any] | None
 
@@ -230,31 +255,34 @@ class Resolved:
 def _resolve_clusters(
     clusters: Sequence[Sequence[_Node]],
     config: DedupConfig,
+    shingles_of: Callable[[int], np.ndarray],
     base: BaseIndex | None = None,
     base_meta: dict[str, dict[str, Any]] | None = None,
 ) -> list[Resolved]:
     """Keep one member of each connected component by the keep policy; record every copy.
 
     A component that holds a document an earlier run kept keeps it (see the
-    module docstring). ``base_meta`` is ``_base_metadata(base)``, passed in so
-    that it is built once per run, not once per cluster. The array work is
-    done for all the clusters given at once: the corroborated lengths of every
-    cluster of three or more new members (one sort of all their shingles,
-    :func:`.keep.corroborated_lengths`) and every member's similarity to its
-    cluster's kept one (the values :func:`.lsh.similarity` gives); what is
-    left per cluster is choosing by the policy and writing the records.
+    module docstring). ``shingles_of(order)`` gives a new document's shingle
+    hashes, asked only for the members of the clusters measured: three new
+    members or more, and none an earlier run kept. ``base_meta`` is ``_base_metadata(base)``, passed in so that it is
+    built once per run, not once per cluster. The array work is done for all
+    the clusters given at once: the corroborated lengths of every measured
+    cluster (one sort of all their shingles, :func:`.keep.corroborated_lengths`)
+    and every member's similarity to its cluster's kept one (the values
+    :func:`.lsh.similarity` gives); what is left per cluster is choosing by the
+    policy and writing the records.
     """
     cfg = config
     ordered = [sorted(nodes, key=lambda n: n.order) for nodes in clusters]
-    news = [[n for n in nodes if n.doc is not None] for nodes in ordered]
-    base_kept = [[n for n in nodes if n.doc is None and base is not None and base.cluster_of.get(n.id) == n.id]
+    news = [[n for n in nodes if n.member is not None] for nodes in ordered]
+    base_kept = [[n for n in nodes if n.member is None and base is not None and base.cluster_of.get(n.id) == n.id]
                  for nodes in ordered]
     # Corroborated lengths of the new members of clusters of three or more (a cluster of two ties, see .keep).
     measured = [c for c, new in enumerate(news) if len(new) > 2 and not base_kept[c]]
-    hashes = [n.shingles if n.shingles is not None else _shingle_hashes(n.doc.text, cfg)
-              for c in measured for n in news[c] if n.doc is not None]
+    hashes = [shingles_of(n.order) for c in measured for n in news[c]]
     owners = np.repeat(np.arange(len(measured)), [len(news[c]) for c in measured])
     lengths = iter(corroborated_lengths(hashes, owners))
+    del hashes
     kept_nodes: list[_Node | None] = []
     chosen_members: list[Member | None] = []
     corroborated = set(measured)
@@ -270,8 +298,8 @@ def _resolve_clusters(
                             cfg.source_priority)
             kept_nodes.append(next(n for n in base_kept[c] if n.id == chosen.id))
         else:
-            members = [_member(n.doc, n.order, next(lengths) if c in corroborated else None)
-                       for n in new if n.doc is not None]
+            members = [replace(n.member, corroborated=next(lengths)) if c in corroborated else n.member
+                       for n in new if n.member is not None]
             chosen = choose(members, cfg.keep, cfg.source_priority)
             kept_nodes.append(next(n for n in new if n.id == chosen.id))
         chosen_members.append(chosen)
@@ -296,25 +324,87 @@ def _resolve_clusters(
         merged: list[tuple[int, Merged]] = []
         for node in ordered[c]:
             sim = next(sims)
-            doc = node.doc
-            if doc is not None:
-                copies.update((k.id, k) for k in doc.copies)
+            member = node.member
+            if member is not None:
+                copies.update((k.id, k) for k in node.copies)
                 if node is not kept_node:
-                    copies[doc.id] = Copy(doc.id, doc.source, doc.url, doc.published, sim)
-                    merged.append((node.order, Merged(doc.id, chosen.id, sim)))
+                    copies[member.id] = Copy(member.id, member.source, member.url, member.published, sim)
+                    merged.append((node.order, Merged(member.id, chosen.id, sim)))
             elif node is not kept_node:
                 info = meta.get(node.id, {})
                 copies[node.id] = Copy(node.id, info.get("source"), info.get("url"), info.get("published"), sim)
         copies.pop(chosen.id, None)
         copy_list = [copies[k] for k in sorted(copies)]
-        kept = (kept_node.order, replace(kept_node.doc, copies=copy_list)) if kept_node.doc is not None else None
+        kept = (kept_node.order, copy_list) if kept_node.member is not None else None
         out[c] = Resolved(kept, merged, _record(chosen, cfg.keep, copy_list) if copy_list else None)
     return out
 
 
-def _shingle_hashes(text: str, config: DedupConfig) -> np.ndarray:
-    batch = token_batch([text])
-    return shingle_hashes(batch.hashes, batch.lengths, config.char_ngram if batch.unspaced[0] else config.ngram)[0]
+def _batches(documents: Iterable[Document], size: int) -> Iterator[list[Document]]:
+    iterator = iter(documents)
+    while chunk := list(itertools.islice(iterator, size)):
+        yield chunk
+
+
+@dataclass
+class Found:
+    """What :meth:`Deduplicator.find` found: a :class:`DedupResult` whose kept documents are named by input position.
+
+    ``kept``: the input positions of the documents kept, increasing;
+    ``copies``: by input position, the copies of the kept documents that
+    stand for any; ``stories``: the story of each kept document, in the order
+    of ``kept`` (``None`` when the story step is off: a document keeps the
+    story it came with); ``columns``: what dedup held of every input document
+    (their ids, urls, lengths, sources and dates). The rest as in
+    :class:`DedupResult`.
+    """
+
+    kept: np.ndarray
+    copies: dict[int, list[Copy]]
+    stories: list[str] | None
+    columns: DocumentColumns
+    merged: list[Merged]
+    clusters: list[dict[str, Any]]
+    signatures: Signatures
+    settings: dict[str, Any]
+    base: BaseIndex | None = None
+    review: dict[str, Any] | None = None
+
+    def kept_ids(self) -> list[str]:
+        return [self.columns.ids[k] for k in self.kept.tolist()]
+
+    def to_base(self) -> BaseIndex:
+        """The base index of the next incremental run (as :meth:`DedupResult.to_base`)."""
+        kept = [self.columns.member(k, order) for order, k in enumerate(self.kept.tolist())]
+        return _combined_index(self.signatures, self.merged, kept, self.clusters, self.base)
+
+
+#: The documents dedup reads, as a function that gives them again for every pass (a list, or a work
+#: directory's shards read back): ``documents()`` yields them all, in the same order on every call;
+#: ``documents(rows)`` only those at the increasing positions ``rows`` (the others need not be made).
+Passes = Callable[..., Iterable[Document]]
+
+
+def _in_memory(docs: Sequence[Document]) -> Passes:
+    """:data:`Passes` over a list."""
+    def passes(rows: Sequence[int] | None = None) -> Iterable[Document]:
+        return docs if rows is None else (docs[k] for k in rows)
+    return passes
+
+
+def _rows_again(documents: Passes, rows: np.ndarray, ids: list[str]) -> Iterator[tuple[int, Document]]:
+    """``(row, document)`` of the documents at ``rows`` read again, each checked to be the one read first."""
+    wanted = rows.tolist()
+    count = 0
+    for row, doc in zip(wanted, documents(wanted)):
+        if doc.id != ids[row]:
+            raise CorpusError(f"dedup read document {ids[row]!r} at position {row} on its first pass and "
+                              f"{doc.id!r} on a later one: the documents must come the same on every pass")
+        count += 1
+        yield row, doc
+    if count != len(wanted):
+        raise CorpusError(f"dedup read {len(ids)} documents on its first pass, and a later pass ended after "
+                          f"{count} of the {len(wanted)} it read again: the documents must come the same on every pass")
 
 
 class Deduplicator:
@@ -331,27 +421,55 @@ class Deduplicator:
         self.config = config or DedupConfig()
 
     def run(self, documents: Iterable[Document], progress: bool = False, base: BaseIndex | None = None) -> DedupResult:
-        """Deduplicate ``documents`` (against ``base``, if given)."""
-        cfg = self.config
+        """Deduplicate ``documents`` (against ``base``, if given), held in memory: :meth:`find` over a list."""
         docs = list(documents)
+        found = self.find(_in_memory(docs), progress=progress, base=base)
+        stories = found.stories
+        kept = [replace(docs[k], copies=found.copies.get(k, []),
+                        story=docs[k].story if stories is None else stories[order])
+                for order, k in enumerate(found.kept.tolist())]
+        return DedupResult(kept=kept, merged=found.merged, clusters=found.clusters, signatures=found.signatures,
+                           settings=found.settings, base=found.base, review=found.review)
+
+    def find(self, documents: Passes, progress: bool = False, base: BaseIndex | None = None,
+             scratch: str | Path | None = None) -> Found:
+        """Deduplicate the documents ``documents`` gives (against ``base``, if given), holding none of them.
+
+        The documents are read in two passes (see the module docstring): the
+        first reads all and signs them, keeping only
+        :class:`.columns.DocumentColumns` and the signatures, and writes their
+        shingle hashes to a temporary file in ``scratch`` (read back for the
+        clusters of three or more); the second reads the kept documents, for
+        their story terms, and the review's near pairs. Memory grows by about
+        a signature a document, whatever the length of the texts.
+        """
+        with ShingleSpill(scratch) as spill:
+            return self._find(documents, progress, base, spill)
+
+    def _find(self, documents: Passes, progress: bool, base: BaseIndex | None, spill: ShingleSpill) -> Found:
+        cfg = self.config
         base_ids = list(base.signatures.ids) if base is not None else []
         base_values = _base_signatures(base, cfg)
-        _check_ids([d.id for d in docs], base_ids)
 
         # 1. exact duplicates: one representative (first occurrence) per key;
         # 2. signatures of the representatives, a batch at a time, so that the
         #    tokens of only one batch are ever held in memory.
-        rep_of, reps = [], []
+        columns = DocumentColumns()
+        rep_of, reps = array("q"), array("q")
         first_of_key: dict[str, int] = {}
-        signed: list[np.ndarray] = [np.empty((0, cfg.num_perm), dtype=np.uint32)]
-        sizes: list[np.ndarray] = [np.empty(0, dtype=np.uint32)]
-        # Every representative's shingle hashes, for the corroborated lengths of clusters
-        # of three or more (4 bytes a shingle, a fraction of the texts already held).
-        rep_shingles: list[np.ndarray] = []
-        with _bar(progress, len(docs), "exact+signatures") as bar:
-            for lo in range(0, len(docs), cfg.batch_size):
-                chunk = docs[lo : lo + cfg.batch_size]
+        signed = GrowingRows(cfg.num_perm, np.uint32)
+        sizes = array("I")
+        seen = set(base_ids)
+        with _bar(progress, None, "exact+signatures") as bar:
+            for chunk in _batches(documents(), cfg.batch_size):
+                lo = len(columns)
+                for doc in chunk:
+                    if doc.id in seen:
+                        _duplicate_id(doc.id, len(columns), columns.ids, base_ids)
+                    seen.add(doc.id)
+                    columns.add(doc)
                 batch = token_batch([d.text for d in chunk])
+                del chunk
                 new = []
                 for k, key in enumerate(batch.keys):
                     r = first_of_key.setdefault(key, len(reps))
@@ -360,25 +478,31 @@ class Deduplicator:
                         new.append(k)
                     rep_of.append(r)
                 if new:
-                    values, counts = sign_batch(batch, cfg, np.array(new), rep_shingles)
+                    values, counts = sign_batch(batch, cfg, np.array(new), spill)
                     signed.append(values)
-                    sizes.append(counts)
-                bar.update(len(chunk))
-        rep_sigs, rep_counts = np.vstack(signed), np.concatenate(sizes)
+                    sizes.extend(counts.tolist())
+                bar.update(len(batch))
+        del seen, first_of_key
+        n = len(columns)
+        rep_sigs, rep_counts = signed.array(), np.asarray(sizes, dtype=np.uint32)
         doc_of = np.asarray(rep_of, dtype=np.int64)
-        doc_sigs = rep_sigs[doc_of] if docs else rep_sigs
-        doc_counts = rep_counts[doc_of] if docs else rep_counts
+        reps_at = np.asarray(reps, dtype=np.int64)
+        del rep_of, reps, sizes
 
         # 3. verified candidate pairs, rows: base first, then representatives.
         m = len(base_ids)
         bands, rows = cfg.band_params()
         base_counts = shingle_counts(base.signatures) if base is not None else np.empty(0, dtype=np.uint32)
-        all_sigs = np.vstack([base_values, rep_sigs])
         review = CandidateReview(float(cfg.threshold))
-        with _bar(progress, len(reps), "lsh") as bar:
-            pair_j, pair_i, _ = similar_pair_arrays(all_sigs, np.concatenate([base_counts, rep_counts]), m,
+        with _bar(progress, len(reps_at), "lsh") as bar:
+            pair_j, pair_i, _ = similar_pair_arrays(np.vstack([base_values, rep_sigs]) if m else rep_sigs,
+                                                    np.concatenate([base_counts, rep_counts]), m,
                                                     float(cfg.threshold), bands, rows, on_query=bar.update,
                                                     review=review)
+        # Every document's signature and shingle count, from its representative's (in place: no second copy).
+        doc_sigs = expand_rows(rep_sigs, doc_of)
+        doc_counts = rep_counts[doc_of]
+        del rep_sigs
 
         # 4. clusters over nodes: base rows, then every new document. Edges: the base's
         #    own clusters, exact duplicates to their representative, similar pairs.
@@ -386,67 +510,109 @@ class Deduplicator:
         base_edges = [(base_row[id_], base_row[kept_id]) for id_, kept_id in (base.cluster_of.items() if base else ())
                       if id_ in base_row and kept_id in base_row]
         old = np.array(base_edges, dtype=np.int64).reshape(-1, 2)
-        rep_nodes = m + np.asarray(reps, dtype=np.int64)
+        rep_nodes = m + reps_at
         node_of_row = np.concatenate([np.arange(m), rep_nodes])  # LSH row -> node
-        members, starts = components(m + len(docs),
-                                     np.concatenate([old[:, 0], m + np.arange(len(docs)), node_of_row[pair_j]]),
+        members, starts = components(m + n,
+                                     np.concatenate([old[:, 0], m + np.arange(n), node_of_row[pair_j]]),
                                      np.concatenate([old[:, 1], rep_nodes[doc_of], node_of_row[pair_i]]))
+        del pair_j, pair_i, node_of_row
 
-        node_sigs = np.vstack([base_values, doc_sigs])
-        node_counts = np.concatenate([base_counts, doc_counts])
+        # The clusters to resolve: every component of two or more, and a document alone that
+        # came with copies; a document alone without is kept as it is.
+        size = np.diff(starts)
+        lone_at = starts[:-1][size == 1]
+        lone_at = lone_at[members[lone_at] >= m]
+        lone = members[lone_at] - m
+        with_copies = np.isin(lone, np.fromiter(columns.copies, dtype=np.int64, count=len(columns.copies)))
+        kept_alone = lone[~with_copies]
+        group_lo = np.concatenate([starts[:-1][size > 1], lone_at[with_copies]])
+        group_hi = np.concatenate([starts[1:][size > 1], lone_at[with_copies] + 1])
+        shown = {int(reps_at[r - m]) for a, b, _ in review.pairs() for r in (a, b) if r >= m}
+
+        # 5. each cluster's kept document by the keep policy, a chunk of clusters at a time.
         base_meta = _base_metadata(base)
         merged: list[tuple[int, Merged]] = []
         records: list[dict[str, Any]] = []
-        kept_at: dict[int, Document] = {}
-        size = np.diff(starts)
-        with _bar(progress, len(docs), "clusters") as bar:
-            groups = [members[lo:hi].tolist() for lo, hi in zip(starts[:-1][size > 1], starts[1:][size > 1])]
-            alone = members[starts[:-1][size == 1]]
-            for k in (alone[alone >= m] - m).tolist():
-                if docs[k].copies:
-                    groups.append([m + k])
-                else:  # what _resolve_clusters makes of a lone document without copies
-                    kept_at[k] = replace(docs[k], copies=[])
-            bar.update(len(kept_at))
-            # Clusters a chunk at a time, so that the shingles of only a chunk are sorted at once.
-            for lo, hi in _chunks([len(g) for g in groups], CLUSTER_CHUNK):
+        kept_copies: dict[int, list[Copy]] = {}
+        with _bar(progress, n, "clusters") as bar:
+            bar.update(len(kept_alone))
+            for lo, hi in _chunks((group_hi - group_lo).tolist(), CLUSTER_CHUNK):
                 chunk = [[
-                    _Node(g - m, docs[g - m].id, node_sigs[g], int(node_counts[g]), docs[g - m],
-                         rep_shingles[rep_of[g - m]]) if g >= m
-                    else _Node(g - m, base_ids[g], node_sigs[g], int(node_counts[g]))
-                    for g in group
-                ] for group in groups[lo:hi]]
-                for resolved in _resolve_clusters(chunk, cfg, base, base_meta):
+                    _Node(g - m, columns.ids[g - m], doc_sigs[g - m], int(doc_counts[g - m]),
+                          columns.member(g - m, g - m), columns.copies.get(g - m, [])) if g >= m
+                    else _Node(g - m, base_ids[g], base_values[g], int(base_counts[g]))
+                    for g in members[a:b].tolist()
+                ] for a, b in zip(group_lo[lo:hi].tolist(), group_hi[lo:hi].tolist())]
+                for resolved in _resolve_clusters(chunk, cfg, lambda k: spill.get(int(doc_of[k])), base, base_meta):
                     if resolved.kept is not None:
-                        kept_at[resolved.kept[0]] = resolved.kept[1]
+                        kept_copies[resolved.kept[0]] = resolved.kept[1]
                     merged.extend(resolved.merged)
                     if resolved.record is not None:
                         records.append(resolved.record)
-                bar.update(sum(1 for group in groups[lo:hi] for g in group if g >= m))
-        kept_docs = [kept_at[i] for i in sorted(kept_at)]
+                bar.update(sum(1 for nodes in chunk for node in nodes if node.member is not None))
+        kept = np.sort(np.concatenate([kept_alone, np.fromiter(kept_copies, dtype=np.int64, count=len(kept_copies))]))
         merged_docs = [m_ for _, m_ in sorted(merged, key=lambda x: x[0])]
         records.sort(key=lambda r: r["cluster"])
 
-        # 5. related coverage among the kept documents.
-        if cfg.story and kept_docs:
-            with _bar(progress, len(kept_docs), "story") as bar:
-                stories = assign_stories([d.id for d in kept_docs], [d.text for d in kept_docs], float(cfg.story_threshold),
-                                         [d.published for d in kept_docs], cfg.story_window_days)
-                kept_docs = [replace(d, story=s) for d, s in zip(kept_docs, stories)]
-                bar.update(len(kept_docs))
+        # 6. a second pass, over the kept documents (their story terms) and the review's near pairs (their texts).
+        stories, texts = self._read_again(documents, kept, shown, columns, progress)
 
         params = cfg.signature_params()
-        return DedupResult(
-            kept=kept_docs,
+        return Found(
+            kept=kept,
+            copies=kept_copies,
+            stories=stories,
+            columns=columns,
             merged=merged_docs,
             clusters=records,
-            signatures=Signatures(ids=[d.id for d in docs], values=doc_sigs, params=params, counts=doc_counts),
+            signatures=Signatures(ids=columns.ids, values=doc_sigs, params=params, counts=doc_counts),
             settings=cfg.to_json(),
             base=base,
-            review=review.to_record(lambda r: base_ids[r] if r < m else docs[reps[r - m]].id,
-                                    lambda r: None if r < m else docs[reps[r - m]].text),
+            review=review.to_record(lambda r: base_ids[r] if r < m else columns.ids[reps_at[r - m]],
+                                    lambda r: None if r < m else texts[int(reps_at[r - m])]),
         )
 
+    def _read_again(self, documents: Passes, kept: np.ndarray, shown: set[int], columns: DocumentColumns,
+                    progress: bool) -> tuple[list[str] | None, dict[int, str]]:
+        """The story of each kept document (``None`` without the story step), from their story terms,
+        and the texts of the documents ``shown`` (the first :data:`.review.TEXT_SHOWN` characters).
+
+        Terms are strings that repeat across documents: each is held once (the
+        readings of every kept document are held until they are grouped).
+        """
+        cfg = self.config
+        story = cfg.story and len(kept) > 0
+        rows = np.union1d(kept, np.fromiter(shown, dtype=np.int64, count=len(shown))) if story else \
+            np.array(sorted(shown), dtype=np.int64)
+        if not len(rows):
+            return None, {}
+        is_kept = np.zeros(len(columns), dtype=bool)
+        is_kept[kept] = story
+        interned: dict[str, str] = {}
+        readings: list[Reading] = []
+        texts: dict[int, str] = {}
+        with _bar(progress, len(rows), "story" if story else "review texts") as bar:
+            for k, doc in _rows_again(documents, rows, columns.ids):
+                if k in shown:
+                    texts[k] = doc.text[:TEXT_SHOWN]
+                if is_kept[k]:
+                    reading = read_terms(doc.text)
+                    readings.append(Reading(tuple([interned.setdefault(t, t) for t in reading.terms]), reading.joined,
+                                            reading.lede))
+                bar.update(1)
+        del interned
+        if not story:
+            return None, texts
+        ordered = kept.tolist()
+        return stories_from_readings([columns.ids[k] for k in ordered], readings, float(cfg.story_threshold),
+                                     [columns.published[k] for k in ordered], cfg.story_window_days), texts
+
+
+def _duplicate_id(doc_id: str, position: int, ids: list[str], base_ids: list[str]) -> None:
+    """Ids name documents in records and provenance: they must be unique."""
+    where = "the base index" if doc_id in set(base_ids) else f"input document {ids.index(doc_id)}"
+    raise CorpusError(f"document id {doc_id!r} of input document {position} is already used by {where}; "
+                      "ids must be unique")
 
 
 def _chunks(sizes: list[int], limit: int) -> list[tuple[int, int]]:
@@ -495,16 +661,6 @@ def shingle_counts(signatures: Signatures) -> np.ndarray:
         raise CorpusError(f"signatures of {len(signatures.ids)} documents come with "
                           f"{'no' if counts is None else len(counts)} shingle counts; expected one per document")
     return np.asarray(counts, dtype=np.uint32)
-
-
-def _check_ids(ids: list[str], base_ids: list[str]) -> None:
-    """Ids name documents in records and provenance: they must be unique."""
-    seen = {id_: -1 for id_ in base_ids}
-    for i, doc_id in enumerate(ids):
-        if doc_id in seen:
-            where = "the base index" if seen[doc_id] < 0 else f"input document {seen[doc_id]}"
-            raise CorpusError(f"document id {doc_id!r} of input document {i} is already used by {where}; ids must be unique")
-        seen[doc_id] = i
 
 
 def _base_metadata(base: BaseIndex | None) -> dict[str, dict[str, Any]]:

@@ -3,11 +3,11 @@
 Reading and cleaning stream into shards in the run's work directory
 (:mod:`corpus.engines.workdir`), which an interrupted run's rerun reuses.
 Learning boilerplate needs the whole cleaned corpus before any document can be
-stripped, so it counts line keys over the shards read back as a stream; so
-does stripping. Dedup needs every document at once (:class:`Deduplicator`
-takes a list), so from there until it ends the stripped documents are held in
-memory, without the lines cleaning removed, which the writer reads back from
-the shards with the rest of each kept document.
+stripped, so it counts line keys over the shards read back as a stream. Dedup
+reads the stripped documents back the same way, in a few passes
+(:meth:`Deduplicator.find`), and holds a few columns and the signature of
+each, never the texts; the writer reads the kept documents back from the
+shards, with the lines cleaning removed.
 
 Every input ends up kept, merged into a cluster, or rejected with its stage and
 reason; the snapshot writer checks that before it publishes anything.
@@ -22,7 +22,7 @@ import shutil
 import time
 
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -172,23 +172,22 @@ def _run(pipeline: Pipeline, base: str | Path | None, progress: bool, on_reject:
 
     with meter("learn"):
         learned = _learn(pipeline, _bar(work.documents(removed=False), "learn", progress), previous)
-        # Dedup reads neither the removed lines nor anything but the text and the fields it names, so it
-        # gets the documents without their removals (often as large as the text); the writer reads them again.
-        stripped = list(_stripped(_bar(work.documents(removed=False), "strip learned", progress), learned, rejects))
 
     with meter("dedup"):
         base_idx = base_index(previous) if previous is not None else None
-        result = Deduplicator(pipeline.dedup).run(stripped, progress=progress, base=base_idx)
-        del stripped
+        found = Deduplicator(pipeline.dedup).find(_Stripped(work, learned, rejects, progress), progress=progress,
+                                                  base=base_idx, scratch=work.path)
 
     with meter("write"):
-        old_docs, clusters, all_rejects, signatures = carry_forward(previous, result.to_base(), rejects.items)
+        old_docs, clusters, all_rejects, signatures = carry_forward(previous, found.to_base(), rejects.items)
         this_run = RunCounts(read=read_count, read_rejects=rejects.by_stage["read"], cleaned=cleaned,
-                             kept=len(result.kept), merged=len(result.merged), rejected=len(rejects.items))
-        kept_count, review = len(old_docs) + len(result.kept), result.review
-        found = {doc.id: (doc.copies, doc.story) for doc in result.kept}
-        del result
-        kept = itertools.chain(old_docs, _as_found(work.documents(), learned, found))
+                             kept=len(found.kept), merged=len(found.merged), rejected=len(rejects.items))
+        kept_count, review = len(old_docs) + len(found.kept), found.review
+        stories = found.stories
+        kept_as = {found.columns.ids[k]: (found.copies.get(k, []), None if stories is None else stories[order])
+                   for order, k in enumerate(found.kept.tolist())}
+        del found
+        kept = itertools.chain(old_docs, _as_found(work.documents(), learned, kept_as))
         done = publish(pipeline, _bar(kept, "write", progress), clusters, all_rejects, signatures=signatures,
                        learned=learned.report(), this_run=this_run, inputs=inputs, previous=previous, base=base,
                        new_rejects=rejects.items, kept_count=kept_count, review=review)
@@ -198,25 +197,67 @@ def _run(pipeline: Pipeline, base: str | Path | None, progress: bool, on_reject:
     return done
 
 
-def _stripped(docs: Iterable[Document], learned: LearnedBoilerplate,
-              rejects: Callable[[Reject], None]) -> Iterator[Document]:
-    """``docs`` without their learned boilerplate; one left without text is rejected and dropped."""
-    for doc in docs:
-        learned.strip(doc)
-        if doc.text.strip():
-            yield doc
-        else:
-            rejects(Reject(stage="learned", reason="no text left after removing learned boilerplate", id=doc.id))
+class _Stripped:
+    """Dedup's passes (:data:`corpus.dedup.deduplicator.Passes`): the cleaned documents without their learned
+    boilerplate, read from the work directory again on every call.
+
+    Dedup reads neither the removed lines nor anything but the text and the fields it names, so the
+    documents come without their removals (often as large as the text); the writer reads them again.
+    The first pass reads them all; a document left without text is rejected there, and skipped on
+    every pass. A later pass asks for some positions only: the others are read but not stripped
+    (stripping costs ten times reading).
+    """
+
+    def __init__(self, work: WorkDir, learned: LearnedBoilerplate, rejects: Callable[[Reject], None],
+                 progress: bool) -> None:
+        self._work, self._learned, self._rejects, self._progress = work, learned, rejects, progress
+        self._empty: set[int] | None = None  # positions among the work directory's documents left without text
+
+    def __call__(self, rows: Sequence[int] | None = None) -> Iterator[Document]:
+        if self._empty is None:
+            if rows is not None:
+                raise ValueError("dedup's first pass reads every document")
+            return self._first()
+        return self._again(rows)
+
+    def _first(self) -> Iterator[Document]:
+        self._empty = set()
+        for at, doc in enumerate(_bar(self._work.documents(removed=False), "strip learned", self._progress)):
+            self._learned.strip(doc)
+            if doc.text.strip():
+                yield doc
+            else:
+                self._empty.add(at)
+                self._rejects(Reject(stage="learned", reason="no text left after removing learned boilerplate",
+                                     id=doc.id))
+
+    def _again(self, rows: Sequence[int] | None) -> Iterator[Document]:
+        assert self._empty is not None
+        wanted = iter(rows) if rows is not None else itertools.count()
+        want = next(wanted, None)
+        position = 0  # among the documents the first pass yielded
+        for at, doc in enumerate(self._work.documents(removed=False)):
+            if want is None:
+                return
+            if at in self._empty:
+                continue
+            if position == want:
+                self._learned.strip(doc)
+                yield doc
+                want = next(wanted, None)
+            position += 1
 
 
 def _as_found(docs: Iterable[Document], learned: LearnedBoilerplate,
               found: dict[str, tuple[list[Copy], str | None]]) -> Iterator[Document]:
-    """The documents dedup kept (``found``: their copies and story, by id), whole again, in input order:
-    stripped of learned boilerplate again (only they: often a minority), so with every line removed."""
+    """The documents dedup kept (``found``: their copies and story, by id; a story ``None``: the one
+    they came with), whole again, in input order: stripped of learned boilerplate again (only they:
+    often a minority), so with every line removed."""
     for doc in docs:
         if doc.id in found:
             learned.strip(doc)
-            doc.copies, doc.story = found.pop(doc.id)
+            doc.copies, story = found.pop(doc.id)
+            doc.story = doc.story if story is None else story
             yield doc
     if found:
         raise CorpusError(f"the work directory lost {len(found)} kept documents (e.g. {next(iter(found))!r}); "
