@@ -61,7 +61,7 @@ from corpus.dedup.review import TEXT_SHOWN, CandidateReview
 from corpus.dedup.shingles import batch_shingle_hashes as shingle_hashes
 from corpus.dedup.shingles import distinct_counts
 from corpus.dedup.signatures import batch_signatures as sign
-from corpus.dedup.story import Reading, read_terms, stories_from_readings
+from corpus.dedup.story import read_terms_batch, stories_from_readings
 from corpus.document import Copy, Document
 from corpus.errors import ConfigError, CorpusError
 
@@ -577,8 +577,10 @@ class Deduplicator:
         """The story of each kept document (``None`` without the story step), from their story terms,
         and the texts of the documents ``shown`` (the first :data:`.review.TEXT_SHOWN` characters).
 
-        Terms are strings that repeat across documents: each is held once (the
-        readings of every kept document are held until they are grouped).
+        The kept texts are read as the pass gives them, a batch at a time
+        (:func:`.story.read_terms_batch`): only their term numbers are held until
+        they are grouped. Without the story step nothing is kept, so the pass
+        only notes the ``shown`` texts.
         """
         cfg = self.config
         story = cfg.story and len(kept) > 0
@@ -588,19 +590,19 @@ class Deduplicator:
             return None, {}
         is_kept = np.zeros(len(columns), dtype=bool)
         is_kept[kept] = story
-        interned: dict[str, str] = {}
-        readings: list[Reading] = []
         texts: dict[int, str] = {}
-        with _bar(progress, len(rows), "story" if story else "review texts") as bar:
+
+        def kept_texts() -> Iterator[str]:
+            """The kept texts in row order (the order of ``kept``), noting the ``shown`` ones on the way."""
             for k, doc in _rows_again(documents, rows, columns.ids):
                 if k in shown:
                     texts[k] = doc.text[:TEXT_SHOWN]
-                if is_kept[k]:
-                    reading = read_terms(doc.text)
-                    readings.append(Reading(tuple([interned.setdefault(t, t) for t in reading.terms]), reading.joined,
-                                            reading.lede))
                 bar.update(1)
-        del interned
+                if is_kept[k]:
+                    yield doc.text
+
+        with _bar(progress, len(rows), "story" if story else "review texts") as bar:
+            readings = read_terms_batch(kept_texts())
         if not story:
             return None, texts
         ordered = kept.tolist()

@@ -98,6 +98,7 @@ from __future__ import annotations
 
 import datetime as dt
 import heapq
+import itertools
 import math
 import re
 from collections import Counter
@@ -280,7 +281,7 @@ class Readings:
         return Readings(self.vocab, self.terms[at], length, self.lede[order], self.joined[at])
 
 
-def read_terms_batch(texts: Sequence[str]) -> Readings:
+def read_terms_batch(texts: Iterable[str]) -> Readings:
     """The :class:`Readings` of ``texts``: ``list(read_terms_batch(texts)) == [read_terms(t) for t in texts]``.
 
     Faster than :func:`read_terms` text by text (the 30,698 documents dedup
@@ -290,13 +291,15 @@ def read_terms_batch(texts: Sequence[str]) -> Readings:
     vectorized (a word of letters is known by its first :data:`PREFIX`
     letters, 5 bits each, so no string is made for it); other segments are
     read as :func:`read_terms` reads them.
-    Texts are read :data:`READ_BATCH` at a time, so memory stays bounded.
+    Texts are read :data:`READ_BATCH` at a time, so memory stays bounded
+    (``texts`` may be a stream: dedup hands the kept texts over as it reads them again).
     """
     numbers: dict[str, int] = {}
     stems = np.full(1 << (5 * PREFIX), -1, dtype=np.int64)  # term number of each word stem seen, by its code
     parts: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
-    for lo in range(0, len(texts), READ_BATCH):
-        parts.append(_read_batch(texts[lo : lo + READ_BATCH], numbers, stems))
+    stream = iter(texts)
+    while batch := list(itertools.islice(stream, READ_BATCH)):
+        parts.append(_read_batch(batch, numbers, stems))
     vocab = list(numbers)
     if not parts:
         return Readings(vocab, np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, bool))
