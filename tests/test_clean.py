@@ -91,6 +91,21 @@ def test_cleaning_is_idempotent(cleaned):
         assert again.published == doc.published
 
 
+def test_lines_joined_after_a_removal_bring_a_footer_into_the_tail_rules():
+    """Found by hypothesis: removing "* * *" let normalizing join the two lines around it, which put
+    the copyright line among the last five, where the tail rules look; the first cleaning kept it and
+    a second removed it. Cleaning repeats until stable, so one cleaning removes it."""
+    report = "A 2022 report commissioned by the Met confirmed the force's institutional failings, revealing much."
+    text = "\n".join(["© 2023 Northbank Post Ltd", report, report, report, "",
+                      "London's Metropolitan Police is exploring the possibility", "* * *",
+                      "15 November 2023 was the day the officer was charged."])
+    once = Cleaner().clean(Document(id="d", text=text))
+    assert [r.rule for r in once.removed] == ["separator", "copyright"]
+    assert "possibility 15 November" in once.text
+    again = Cleaner().clean(once)
+    assert (again.text, again.removed) == (once.text, once.removed)
+
+
 def test_mojibake_is_repaired_and_recorded():
     import ftfy.bad_codecs  # noqa: F401  (registers sloppy-windows-1252)
 

@@ -127,20 +127,26 @@ class Cleaner:
         if cfg.normalize:
             text = normalize_text(text)
         page_text = cfg.page_chrome and doc.metadata.get("extracted_from") != "html"
-        while True:  # page chrome gone, the rules for the first and last lines see new lines: again, until stable
+        # A removal can bring new lines into the first and last lines the edge rules look at: page
+        # chrome gone, or lines joined by normalizing what a removal left. Again, until stable, so
+        # that cleaning a cleaned text changes nothing.
+        while True:
+            joined = False
             if cfg.strip_boilerplate:
                 stripped = strip_boilerplate(text, self._rules, cfg.edge_lines)
                 text = normalize_text(stripped.text) if cfg.normalize else stripped.text
+                joined = text != stripped.text
                 doc.removed.extend(stripped.removed)
                 if doc.published is None and "published" in stripped.fields:
                     doc.published = stripped.fields["published"]
             if page_text and "template" not in doc.metadata:
                 doc.metadata["template"] = template_of(text)  # what learning groups it by, before its chrome goes
             chrome = strip_chrome(text) if page_text else None
-            if not (chrome and chrome.removed):
+            if chrome and chrome.removed:
+                text = normalize_text(chrome.text) if cfg.normalize else chrome.text
+                doc.removed.extend(chrome.removed)
+            elif not joined:
                 break
-            text = normalize_text(chrome.text) if cfg.normalize else chrome.text
-            doc.removed.extend(chrome.removed)
         if not text.strip():
             raise CleaningError("no text left after cleaning: every line was boilerplate")
         doc.text = text
