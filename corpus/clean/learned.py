@@ -86,7 +86,7 @@ from typing import Any
 import numpy as np
 import xxhash
 
-from corpus.clean.chrome import word_count
+from corpus.clean.chrome import has_words
 from corpus.document import Document, Removal
 from corpus.errors import ConfigError
 
@@ -128,8 +128,41 @@ def line_key(line: str) -> int:
     return xxhash.xxh64_intdigest(normalized.encode("utf-8"))
 
 
-def _lines(text: str) -> list[str]:
-    return [line.strip() for line in text.split("\n") if line.strip()]
+def line_ends(line: str) -> tuple[str, str] | None:
+    """The first and the last word (between spaces) of the text a line's :func:`line_key` hashes (None
+    for a blank line): two lines of one key have the same ends, and a line's ends cost less than its key.
+
+    >>> line_ends("  © 2023  The Ledger ") == line_ends("© 1999 the LEDGER")
+    True
+    """
+    words = line.split(None, 1)
+    if not words:
+        return None
+    return _folded(words[0]), _folded(words[-1].rsplit(None, 1)[-1])
+
+
+def _folded(word: str) -> str:
+    """A word as :func:`line_key` reads it (casefolded, each run of digits one ``0``)."""
+    word = word.casefold()
+    return word if word.isalpha() else _DIGITS.sub("0", word)
+
+
+@dataclass(frozen=True)
+class CountedLines:
+    """A text's lines that learning counts (those with a letter), stripped, in order, with their
+    :func:`line_key` and whether each is prose (:data:`PROSE_WORDS` words or more): found once
+    per text, for both :meth:`LineCounts.add` and its edge scopes (:func:`template_of`)."""
+
+    lines: list[str]
+    keys: list[int]
+    prose: list[bool]
+
+
+def counted_lines(text: str) -> CountedLines:
+    """The :class:`CountedLines` of ``text``. A line without a letter ("2014", "1 / 5", "|") is left
+    out: with its digits folded, its key is every table's cells and every page's numbers, no site's own."""
+    lines = [line for line in map(str.strip, text.split("\n")) if line and _LETTER.search(line)]
+    return CountedLines(lines, [line_key(line) for line in lines], [has_words(line, PROSE_WORDS) for line in lines])
 
 
 #: The prefix of a counting scope made by a text's edge lines (see the module docstring).
@@ -151,14 +184,15 @@ def source_of(doc: Document) -> str:
 SCOPE_SEP = "\0"
 
 
-def scopes_of(doc: Document) -> tuple[str, ...]:
+def scopes_of(doc: Document, lines: CountedLines | None = None) -> tuple[str, ...]:
     """The groups whose documents ``doc``'s lines are counted among: its source as a whole (a named
     one only: the sourceless documents together are no site), and that source's documents that open,
-    or close, with the same lines as ``doc`` (``"<source>\\0template:first2:<hash>"``, :func:`template_of`)."""
+    or close, with the same lines as ``doc`` (``"<source>\\0template:first2:<hash>"``, :func:`template_of`;
+    ``lines``: the :func:`counted_lines` of its text, if the caller has them)."""
     source = source_of(doc)
     edges = doc.metadata.get("template")
     if not isinstance(edges, list):
-        edges = template_of(doc.text)
+        edges = edge_scopes(lines if lines is not None else counted_lines(doc.text))
     return (*([source] if doc.source else []), *(source + SCOPE_SEP + edge for edge in edges))
 
 
@@ -176,13 +210,18 @@ def template_of(text: str) -> list[str]:
     >>> [scope[:15] for scope in template_of("Skip to content\\nThe Ledger\\nA story.\\nMore\\n© 2023 The Ledger")]
     ['template:first1', 'template:first2', 'template:first3', 'template:last1:', 'template:last2:', 'template:last3:']
     """
-    lines = [line for line in _lines(text) if _LETTER.search(line)]
+    return edge_scopes(counted_lines(text))
+
+
+def edge_scopes(lines: CountedLines) -> list[str]:
+    """:func:`template_of` the text whose :func:`counted_lines` are ``lines``."""
+    edge_of = range(len(lines.lines))
     out = []
-    for where, edge in (("first", lines[:EDGE_LINES]), ("last", lines[::-1][:EDGE_LINES])):
+    for where, edge in (("first", edge_of[:EDGE_LINES]), ("last", edge_of[::-1][:EDGE_LINES])):
         for n in range(1, len(edge) + 1):
-            if n < EDGE_LINES and word_count(edge[n - 1]) >= EDGE_MAX_WORDS:
+            if n < EDGE_LINES and has_words(lines.lines[edge[n - 1]], EDGE_MAX_WORDS):
                 continue
-            keys = "".join(f"{line_key(line):016x}" for line in edge[:n])
+            keys = "".join(f"{lines.keys[i]:016x}" for i in edge[:n])
             out.append(f"{TEMPLATE}{where}{n}:{xxhash.xxh64_intdigest(keys.encode()):016x}")
     return out
 
@@ -201,20 +240,17 @@ class LineCounts:
     parent: dict[str, str] = field(default_factory=dict)
 
     def add(self, doc: Document) -> None:
-        scopes = scopes_of(doc)
+        lines = counted_lines(doc.text)
+        scopes = scopes_of(doc, lines)
         if doc.source is None:  # only sourceless lines are kept by scope (strip_scope)
             for outer, inner in zip(scopes, scopes[1:]):
                 if _edge_of(outer) == _edge_of(inner):
                     self.parent.setdefault(inner, outer)
-        keys, prose = set(), set()
-        for line in _lines(doc.text):
-            if not _LETTER.search(line):
-                continue  # a number or a mark: its key (digits folded) is every table's cells, no site's own
-            key = line_key(line)
-            keys.add(key)
-            if word_count(line) >= PROSE_WORDS:
-                prose.add(key)
-            self.text_of.setdefault(key, line)
+        keys = set(lines.keys)
+        prose = {key for key, long in zip(lines.keys, lines.prose) if long}
+        for key, line in zip(lines.keys, lines.lines):
+            if key not in self.text_of:
+                self.text_of[key] = line
         for scope in scopes:
             self.documents[scope] += 1
             self.per_source[scope].update(keys)
@@ -345,6 +381,10 @@ def _containment(a: np.ndarray, b: np.ndarray) -> float:
     return len(np.intersect1d(a, b, assume_unique=True)) / min(len(a), len(b))
 
 
+def _in_any(key: int, tables: list[Mapping[int, int]]) -> bool:
+    return any(key in table for table in tables)
+
+
 @dataclass
 class LearnedBoilerplate:
     """Learned lines per source (``"*"`` for every source; for :data:`UNSOURCED`, per edge scope
@@ -357,6 +397,15 @@ class LearnedBoilerplate:
     def _scoped_sources(self) -> frozenset[str]:
         return frozenset(source_of_scope(where) for where in self.lines if SCOPE_SEP in where)
 
+    @cached_property
+    def _ends(self) -> frozenset[tuple[str, str]] | None:
+        """The :func:`line_ends` of every learned line (None if one's text is not known): a line whose
+        ends are not among them has another key, so :meth:`strip` needs no key of it."""
+        texts = [self.text_of.get(key) for keys in self.lines.values() for key in keys]
+        if any(text is None for text in texts):
+            return None
+        return frozenset(line_ends(text) for text in texts)
+
     def strip(self, doc: Document) -> Document:
         """Remove learned lines from ``doc`` in place, recording each removal; return it: the lines of its
         source, of any source, and of its edge scopes (:func:`scopes_of`) where lines are kept by scope."""
@@ -367,10 +416,12 @@ class LearnedBoilerplate:
         tables = [self.lines[where] for where in wheres if self.lines.get(where)]
         if not tables:
             return doc
+        ends = self._ends
         kept = []
         for line in doc.text.split("\n"):
-            key = line_key(line) if line.strip() else None
-            if key is not None and any(key in table for table in tables):
+            shape = line_ends(line)
+            # Its key only if it may be learned: a key costs a few times its line's ends, and most lines are not.
+            if shape is not None and (ends is None or shape in ends) and _in_any(line_key(line), tables):
                 doc.removed.append(Removal(rule="learned", line=line.strip()))
                 continue
             kept.append(line)
