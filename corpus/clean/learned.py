@@ -76,6 +76,7 @@ short articles together.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
@@ -112,6 +113,12 @@ class LearnConfig:
             raise ConfigError(f"learned.min_share = {self.min_share}; it must be in (0, 1]")
         if self.min_sources < 2:
             raise ConfigError(f"learned.min_sources = {self.min_sources}; it must be 2 or more")
+
+
+#: How many lines (as written) counting (:func:`counted_lines`) and stripping (:meth:`LearnedBoilerplate.strip`)
+#: keep the key of, once computed: the lines that may be learned recur verbatim (a site's chrome on each of its
+#: pages), prose rarely does.
+KNOWN_LINES = 1 << 18
 
 
 _DIGITS = re.compile(r"\d+")
@@ -158,11 +165,29 @@ class CountedLines:
     prose: list[bool]
 
 
-def counted_lines(text: str) -> CountedLines:
+def counted_lines(text: str, known: dict[str, int] | None = None) -> CountedLines:
     """The :class:`CountedLines` of ``text``. A line without a letter ("2014", "1 / 5", "|") is left
-    out: with its digits folded, its key is every table's cells and every page's numbers, no site's own."""
+    out: with its digits folded, its key is every table's cells and every page's numbers, no site's own.
+
+    ``known``: the keys of lines shorter than prose met before, by line, read and added to (up to
+    :data:`KNOWN_LINES`): a site's chrome recurs verbatim on each of its pages, prose rarely does.
+    """
     lines = [line for line in map(str.strip, text.split("\n")) if line and _LETTER.search(line)]
-    return CountedLines(lines, [line_key(line) for line in lines], [has_words(line, PROSE_WORDS) for line in lines])
+    if known is None:
+        return CountedLines(lines, [line_key(line) for line in lines], [has_words(line, PROSE_WORDS) for line in lines])
+    keys, prose = [], []
+    for line in lines:
+        key = known.get(line)
+        if key is None:
+            long = has_words(line, PROSE_WORDS)
+            key = line_key(line)
+            if not long and len(known) < KNOWN_LINES:
+                known[line] = key
+        else:
+            long = False
+        keys.append(key)
+        prose.append(long)
+    return CountedLines(lines, keys, prose)
 
 
 #: The prefix of a counting scope made by a text's edge lines (see the module docstring).
@@ -192,7 +217,7 @@ def scopes_of(doc: Document, lines: CountedLines | None = None) -> tuple[str, ..
     source = source_of(doc)
     edges = doc.metadata.get("template")
     if not isinstance(edges, list):
-        edges = edge_scopes(lines if lines is not None else counted_lines(doc.text))
+        edges = edge_scopes(*(_edges_of(lines) if lines is not None else edge_lines(doc.text)))
     return (*([source] if doc.source else []), *(source + SCOPE_SEP + edge for edge in edges))
 
 
@@ -210,18 +235,37 @@ def template_of(text: str) -> list[str]:
     >>> [scope[:15] for scope in template_of("Skip to content\\nThe Ledger\\nA story.\\nMore\\n© 2023 The Ledger")]
     ['template:first1', 'template:first2', 'template:first3', 'template:last1:', 'template:last2:', 'template:last3:']
     """
-    return edge_scopes(counted_lines(text))
+    return edge_scopes(*edge_lines(text))
 
 
-def edge_scopes(lines: CountedLines) -> list[str]:
-    """:func:`template_of` the text whose :func:`counted_lines` are ``lines``."""
-    edge_of = range(len(lines.lines))
+#: A line and its :func:`line_key`.
+KeyedLine = tuple[str, int]
+
+
+def edge_lines(text: str) -> tuple[list[KeyedLine], list[KeyedLine]]:
+    """The first :data:`EDGE_LINES` lines with a letter of ``text`` (stripped, with their keys), and the
+    last ones, from its end: what its edge scopes are made of, found without reading the lines between."""
+    def first(lines: Iterable[str]) -> list[KeyedLine]:
+        edge = itertools.islice((line for line in map(str.strip, lines) if line and _LETTER.search(line)), EDGE_LINES)
+        return [(line, line_key(line)) for line in edge]
+    lines = text.split("\n")
+    return first(lines), first(reversed(lines))
+
+
+def _edges_of(lines: CountedLines) -> tuple[list[KeyedLine], list[KeyedLine]]:
+    keyed = list(zip(lines.lines, lines.keys))
+    return keyed[:EDGE_LINES], keyed[::-1][:EDGE_LINES]
+
+
+def edge_scopes(first: list[KeyedLine], last: list[KeyedLine]) -> list[str]:
+    """:func:`template_of` a text whose :func:`edge_lines` are ``first`` and ``last``."""
     out = []
-    for where, edge in (("first", edge_of[:EDGE_LINES]), ("last", edge_of[::-1][:EDGE_LINES])):
+    for where, edge in (("first", first), ("last", last)):
+        hexes = [f"{key:016x}" for _, key in edge]
         for n in range(1, len(edge) + 1):
-            if n < EDGE_LINES and has_words(lines.lines[edge[n - 1]], EDGE_MAX_WORDS):
+            if n < EDGE_LINES and has_words(edge[n - 1][0], EDGE_MAX_WORDS):
                 continue
-            keys = "".join(f"{lines.keys[i]:016x}" for i in edge[:n])
+            keys = "".join(hexes[:n])
             out.append(f"{TEMPLATE}{where}{n}:{xxhash.xxh64_intdigest(keys.encode()):016x}")
     return out
 
@@ -238,9 +282,11 @@ class LineCounts:
     doc_prose: list[np.ndarray] = field(default_factory=list)
     #: A sourceless edge scope's next shallower one at the same edge (``first3`` -> its ``first2``), holding its documents.
     parent: dict[str, str] = field(default_factory=dict)
+    #: The keys of short lines met so far, by line (:func:`counted_lines`).
+    known: dict[str, int] = field(default_factory=dict, repr=False)
 
     def add(self, doc: Document) -> None:
-        lines = counted_lines(doc.text)
+        lines = counted_lines(doc.text, self.known)
         scopes = scopes_of(doc, lines)
         if doc.source is None:  # only sourceless lines are kept by scope (strip_scope)
             for outer, inner in zip(scopes, scopes[1:]):
@@ -381,10 +427,6 @@ def _containment(a: np.ndarray, b: np.ndarray) -> float:
     return len(np.intersect1d(a, b, assume_unique=True)) / min(len(a), len(b))
 
 
-def _in_any(key: int, tables: list[Mapping[int, int]]) -> bool:
-    return any(key in table for table in tables)
-
-
 @dataclass
 class LearnedBoilerplate:
     """Learned lines per source (``"*"`` for every source; for :data:`UNSOURCED`, per edge scope
@@ -392,6 +434,8 @@ class LearnedBoilerplate:
 
     lines: Mapping[str, Mapping[int, int]]
     text_of: Mapping[int, str]
+    #: The keys of lines :meth:`strip` has met that may be learned, by the line as written (:data:`KNOWN_LINES`).
+    _known: dict[str, int] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @cached_property
     def _scoped_sources(self) -> frozenset[str]:
@@ -416,15 +460,25 @@ class LearnedBoilerplate:
         tables = [self.lines[where] for where in wheres if self.lines.get(where)]
         if not tables:
             return doc
-        ends = self._ends
+        ends, known = self._ends, self._known
         kept = []
         for line in doc.text.split("\n"):
-            shape = line_ends(line)
-            # Its key only if it may be learned: a key costs a few times its line's ends, and most lines are not.
-            if shape is not None and (ends is None or shape in ends) and _in_any(line_key(line), tables):
-                doc.removed.append(Removal(rule="learned", line=line.strip()))
-                continue
-            kept.append(line)
+            key = known.get(line)
+            if key is None:
+                # Its key only if it may be learned: a key costs a few times its line's ends, and most lines are not.
+                shape = line_ends(line)
+                if shape is None or (ends is not None and shape not in ends):
+                    kept.append(line)
+                    continue
+                key = line_key(line)
+                if len(known) < KNOWN_LINES:
+                    known[line] = key
+            for table in tables:
+                if key in table:
+                    doc.removed.append(Removal(rule="learned", line=line.strip()))
+                    break
+            else:
+                kept.append(line)
         doc.text = re.sub(r"\n{3,}", "\n\n", "\n".join(kept)).strip("\n")
         return doc
 
