@@ -79,7 +79,7 @@ from __future__ import annotations
 import itertools
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Set as AbstractSet
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -331,9 +331,10 @@ def learn_boilerplate(counts: LineCounts, config: LearnConfig = LearnConfig()) -
     article_lines = ArticleLines(counts.doc_keys, counts.doc_prose, own)
 
     accepted = set()
+    source_of_doc = [source for source, _ in counts.doc_keys]
     for source, keys in sorted(own.items()):
         for key in keys:
-            docs = [i for i in holders[key] if counts.doc_keys[i][0] == source]
+            docs = [i for i in holders[key] if source_of_doc[i] == source]
             if article_lines.distinct(docs, config.min_documents):
                 accepted.add((source, key))
     learned: dict[str, dict[int, int]] = defaultdict(dict)
@@ -374,14 +375,14 @@ def source_floor(config: LearnConfig, documents: int) -> float:
     return max(config.min_documents, config.min_share * documents)
 
 
-def distinct_articles(articles: Iterable[np.ndarray], needed: int) -> bool:
+def distinct_articles(articles: Iterable[AbstractSet[int]], needed: int) -> bool:
     """Whether the article lines of some documents (in order) hold ``needed`` different articles.
 
     Two documents are one article when most of the shorter one's article lines
     are the other's (:data:`ArticleLines.SAME_ARTICLE`); a document without
     article lines is not counted. Stops as soon as ``needed`` are found.
     """
-    found: list[np.ndarray] = []
+    found: list[AbstractSet[int]] = []
     for lines in articles:
         if len(lines) == 0:
             continue
@@ -402,12 +403,14 @@ class ArticleLines:
         self._doc_keys = doc_keys
         self._doc_prose = doc_prose
         self._own = {s: np.array(sorted(k), dtype=np.uint64) for s, k in own.items()}
-        self._cache: dict[int, np.ndarray] = {}
+        self._cache: dict[int, frozenset[int]] = {}
 
-    def _lines(self, index: int) -> np.ndarray:
+    def _lines(self, index: int) -> frozenset[int]:
+        # A set: the documents holding a line are compared pairwise, and a set's intersection costs
+        # a fraction of two arrays' (numpy's call alone outweighs a few dozen keys).
         if index not in self._cache:
             source, keys = self._doc_keys[index]
-            self._cache[index] = article_keys(keys, self._doc_prose[index], self._own.get(source, _NONE))
+            self._cache[index] = frozenset(article_keys(keys, self._doc_prose[index], self._own.get(source, _NONE)).tolist())
         return self._cache[index]
 
     def distinct(self, docs: list[int], needed: int) -> bool:
@@ -423,8 +426,8 @@ def article_keys(keys: np.ndarray, prose: np.ndarray, own: np.ndarray) -> np.nda
     return np.setdiff1d(prose if len(prose) else keys, own, assume_unique=True)
 
 
-def _containment(a: np.ndarray, b: np.ndarray) -> float:
-    return len(np.intersect1d(a, b, assume_unique=True)) / min(len(a), len(b))
+def _containment(a: AbstractSet[int], b: AbstractSet[int]) -> float:
+    return len(a & b) / min(len(a), len(b))
 
 
 @dataclass
