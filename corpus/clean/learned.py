@@ -173,8 +173,7 @@ def counted_lines(text: str, known: dict[str, int] | None = None) -> CountedLine
     :data:`KNOWN_LINES`): a site's chrome recurs verbatim on each of its pages, prose rarely does.
     """
     lines = [line for line in map(str.strip, text.split("\n")) if line and _LETTER.search(line)]
-    if known is None:
-        return CountedLines(lines, [line_key(line) for line in lines], [has_words(line, PROSE_WORDS) for line in lines])
+    known = {} if known is None else known
     keys, prose = [], []
     for line in lines:
         key = known.get(line)
