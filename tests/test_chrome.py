@@ -4,7 +4,7 @@ import pytest
 
 from conftest import SHARED
 from corpus.clean import CleanConfig, Cleaner
-from corpus.clean.chrome import chrome_lines, stoplist_for, strip_chrome
+from corpus.clean.chrome import chrome_lines, has_words, stoplist_for, strip_chrome, word_count
 from corpus.document import Document
 from corpus.errors import ConfigError
 from corpus.pipeline import pipeline_from_dict
@@ -166,3 +166,16 @@ def test_cleaning_real_page_text_twice_changes_nothing():
     for found in pages()[:60]:
         once = cleaner.clean(Document(id=found.name, text=found.text))
         assert cleaner.clean(Document(id=found.name, text=once.text)).text == once.text, found.name
+
+
+def test_has_words_says_what_word_count_would():
+    """``has_words(line, n)`` stops at the n-th word, and agrees with ``word_count(line) >= n`` on lines of
+    words, marks, digits, underscores, and scripts written without spaces (whose measure is characters / 2)."""
+    import random
+
+    rng = random.Random(3)
+    pieces = ["a", "bb", "é", "_", "1", " ", "  ", "-", "’", ".", "\t", "警", "方", "ก", "あ"]
+    for _ in range(20000):
+        line = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 30)))
+        for n in (1, 2, 5, 10):
+            assert has_words(line, n) == (word_count(line) >= n), (line, n)

@@ -241,3 +241,41 @@ def test_learned_lines_round_trip_through_report_rows_with_their_scopes():
     old_rows = [{"source": UNSOURCED, "line": "Summary", "documents": 4}]
     assert "Summary" not in LearnedBoilerplate.from_report(old_rows).strip(
         Document(id="g", text=docs[4].text)).text.split("\n")
+
+
+def variants(line: str, rng) -> list[str]:
+    """``line`` written other ways that :func:`line_key` reads alike: case, spacing, other digits."""
+    import re
+
+    def respace(text: str) -> str:
+        return re.sub(r" ", lambda _: rng.choice([" ", "  ", "\t", "\u00a0", " \u3000"]), text)
+
+    def redigit(text: str) -> str:
+        return re.sub(r"\d+", lambda _: rng.choice(["7", "1999", "٣", "00042"]), text)
+
+    return [rng.choice(["", " ", "\t "]) + respace(redigit(f(line))) + rng.choice(["", "  ", "\r"])
+            for f in (str.upper, str.lower, str.title, str.swapcase) for _ in range(3)]
+
+
+def test_a_learned_line_is_stripped_however_its_case_spacing_and_digits_are_written():
+    """Stripping looks at a line's first and last word before its key (:func:`line_ends`): a line of the
+    learned key goes whatever its case ("STRASSE" for "Straße"), its spaces (tabs, no-break, ideographic)
+    and its digits (other numbers, Arabic-Indic); a line of another key stays."""
+    import random
+
+    from corpus.clean.learned import LearnedBoilerplate, line_ends
+
+    rng = random.Random(5)
+    learned_lines = ["© 2023 The Straße Post", "Read more", "Subscribe from £1 a week.", "ᾳ 12 news ΣΑΣ"]
+    kept_lines = ["Read more about the strike.", "The Straße Post said on Monday that 12 more would close.", "Read"]
+    learned = LearnedBoilerplate({"s": {line_key(line): 3 for line in learned_lines}},
+                                 {line_key(line): line for line in learned_lines})
+    for line in learned_lines:
+        for variant in variants(line, rng):
+            assert line_key(variant) == line_key(line) and line_ends(variant) == line_ends(line)
+            doc = learned.strip(Document(id="d", source="s", text="\n".join(kept_lines + [variant])))
+            assert doc.text.split("\n") == kept_lines and [r.line for r in doc.removed] == [variant.strip()]
+    # Without the learned lines' texts (no ends to compare), each line's key decides alone.
+    keys_only = LearnedBoilerplate({"s": {line_key(line): 3 for line in learned_lines}}, {})
+    doc = keys_only.strip(Document(id="d", source="s", text="\n".join(kept_lines + ["READ   MORE"])))
+    assert doc.text.split("\n") == kept_lines and [r.line for r in doc.removed] == ["READ   MORE"]

@@ -124,6 +124,24 @@ def word_count(line: str) -> float:
     return unspaced / 2 if unspaced is not None else float(len(_WORD.findall(line)))
 
 
+def has_words(line: str, n: int) -> bool:
+    """Whether ``word_count(line) >= n``, reading a line only as far as its ``n``-th word:
+    whether a line is long is all learning asks, and a paragraph's words were most of what it counted.
+
+    >>> has_words("The officers met on Sunday.", 5), has_words("The officers met on Sunday.", 6)
+    (True, False)
+    """
+    if _UNSPACED.search(line):
+        return word_count(line) >= n
+    return _words_pattern(n).match(line) is not None
+
+
+@functools.cache
+def _words_pattern(n: int) -> re.Pattern[str]:
+    # Possessive: a word is never split in two to make up the count.
+    return re.compile(rf"\W*+(?:\w++\W*+){{{n}}}")
+
+
 def features(line: str, stoplist: frozenset[str]) -> LineFeatures:
     """The features of one line, its stop words counted with ``stoplist``."""
     words = _WORD.findall(line)

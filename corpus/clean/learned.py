@@ -76,9 +76,10 @@ short articles together.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Set as AbstractSet
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -86,7 +87,7 @@ from typing import Any
 import numpy as np
 import xxhash
 
-from corpus.clean.chrome import word_count
+from corpus.clean.chrome import has_words
 from corpus.document import Document, Removal
 from corpus.errors import ConfigError
 
@@ -114,6 +115,12 @@ class LearnConfig:
             raise ConfigError(f"learned.min_sources = {self.min_sources}; it must be 2 or more")
 
 
+#: How many lines (as written) counting (:func:`counted_lines`) and stripping (:meth:`LearnedBoilerplate.strip`)
+#: keep the key of, once computed: the lines that may be learned recur verbatim (a site's chrome on each of its
+#: pages), prose rarely does.
+KNOWN_LINES = 1 << 18
+
+
 _DIGITS = re.compile(r"\d+")
 _LETTER = re.compile(r"[^\W\d_]")
 
@@ -128,8 +135,58 @@ def line_key(line: str) -> int:
     return xxhash.xxh64_intdigest(normalized.encode("utf-8"))
 
 
-def _lines(text: str) -> list[str]:
-    return [line.strip() for line in text.split("\n") if line.strip()]
+def line_ends(line: str) -> tuple[str, str] | None:
+    """The first and the last word (between spaces) of the text a line's :func:`line_key` hashes (None
+    for a blank line): two lines of one key have the same ends, and a line's ends cost less than its key.
+
+    >>> line_ends("  © 2023  The Ledger ") == line_ends("© 1999 the LEDGER")
+    True
+    """
+    words = line.split(None, 1)
+    if not words:
+        return None
+    return _folded(words[0]), _folded(words[-1].rsplit(None, 1)[-1])
+
+
+def _folded(word: str) -> str:
+    """A word as :func:`line_key` reads it (casefolded, each run of digits one ``0``)."""
+    word = word.casefold()
+    return word if word.isalpha() else _DIGITS.sub("0", word)
+
+
+@dataclass(frozen=True)
+class CountedLines:
+    """A text's lines that learning counts (those with a letter), stripped, in order, with their
+    :func:`line_key` and whether each is prose (:data:`PROSE_WORDS` words or more): found once
+    per text, for both :meth:`LineCounts.add` and its edge scopes (:func:`template_of`)."""
+
+    lines: list[str]
+    keys: list[int]
+    prose: list[bool]
+
+
+def counted_lines(text: str, known: dict[str, int] | None = None) -> CountedLines:
+    """The :class:`CountedLines` of ``text``. A line without a letter ("2014", "1 / 5", "|") is left
+    out: with its digits folded, its key is every table's cells and every page's numbers, no site's own.
+
+    ``known``: the keys of lines shorter than prose met before, by line, read and added to (up to
+    :data:`KNOWN_LINES`): a site's chrome recurs verbatim on each of its pages, prose rarely does.
+    """
+    lines = [line for line in map(str.strip, text.split("\n")) if line and _LETTER.search(line)]
+    known = {} if known is None else known
+    keys, prose = [], []
+    for line in lines:
+        key = known.get(line)
+        if key is None:
+            long = has_words(line, PROSE_WORDS)
+            key = line_key(line)
+            if not long and len(known) < KNOWN_LINES:
+                known[line] = key
+        else:
+            long = False
+        keys.append(key)
+        prose.append(long)
+    return CountedLines(lines, keys, prose)
 
 
 #: The prefix of a counting scope made by a text's edge lines (see the module docstring).
@@ -151,14 +208,15 @@ def source_of(doc: Document) -> str:
 SCOPE_SEP = "\0"
 
 
-def scopes_of(doc: Document) -> tuple[str, ...]:
+def scopes_of(doc: Document, lines: CountedLines | None = None) -> tuple[str, ...]:
     """The groups whose documents ``doc``'s lines are counted among: its source as a whole (a named
     one only: the sourceless documents together are no site), and that source's documents that open,
-    or close, with the same lines as ``doc`` (``"<source>\\0template:first2:<hash>"``, :func:`template_of`)."""
+    or close, with the same lines as ``doc`` (``"<source>\\0template:first2:<hash>"``, :func:`template_of`;
+    ``lines``: the :func:`counted_lines` of its text, if the caller has them)."""
     source = source_of(doc)
     edges = doc.metadata.get("template")
     if not isinstance(edges, list):
-        edges = template_of(doc.text)
+        edges = edge_scopes(*(_edges_of(lines) if lines is not None else edge_lines(doc.text)))
     return (*([source] if doc.source else []), *(source + SCOPE_SEP + edge for edge in edges))
 
 
@@ -176,13 +234,37 @@ def template_of(text: str) -> list[str]:
     >>> [scope[:15] for scope in template_of("Skip to content\\nThe Ledger\\nA story.\\nMore\\n© 2023 The Ledger")]
     ['template:first1', 'template:first2', 'template:first3', 'template:last1:', 'template:last2:', 'template:last3:']
     """
-    lines = [line for line in _lines(text) if _LETTER.search(line)]
+    return edge_scopes(*edge_lines(text))
+
+
+#: A line and its :func:`line_key`.
+KeyedLine = tuple[str, int]
+
+
+def edge_lines(text: str) -> tuple[list[KeyedLine], list[KeyedLine]]:
+    """The first :data:`EDGE_LINES` lines with a letter of ``text`` (stripped, with their keys), and the
+    last ones, from its end: what its edge scopes are made of, found without reading the lines between."""
+    def first(lines: Iterable[str]) -> list[KeyedLine]:
+        edge = itertools.islice((line for line in map(str.strip, lines) if line and _LETTER.search(line)), EDGE_LINES)
+        return [(line, line_key(line)) for line in edge]
+    lines = text.split("\n")
+    return first(lines), first(reversed(lines))
+
+
+def _edges_of(lines: CountedLines) -> tuple[list[KeyedLine], list[KeyedLine]]:
+    keyed = list(zip(lines.lines, lines.keys))
+    return keyed[:EDGE_LINES], keyed[::-1][:EDGE_LINES]
+
+
+def edge_scopes(first: list[KeyedLine], last: list[KeyedLine]) -> list[str]:
+    """:func:`template_of` a text whose :func:`edge_lines` are ``first`` and ``last``."""
     out = []
-    for where, edge in (("first", lines[:EDGE_LINES]), ("last", lines[::-1][:EDGE_LINES])):
+    for where, edge in (("first", first), ("last", last)):
+        hexes = [f"{key:016x}" for _, key in edge]
         for n in range(1, len(edge) + 1):
-            if n < EDGE_LINES and word_count(edge[n - 1]) >= EDGE_MAX_WORDS:
+            if n < EDGE_LINES and has_words(edge[n - 1][0], EDGE_MAX_WORDS):
                 continue
-            keys = "".join(f"{line_key(line):016x}" for line in edge[:n])
+            keys = "".join(hexes[:n])
             out.append(f"{TEMPLATE}{where}{n}:{xxhash.xxh64_intdigest(keys.encode()):016x}")
     return out
 
@@ -199,22 +281,21 @@ class LineCounts:
     doc_prose: list[np.ndarray] = field(default_factory=list)
     #: A sourceless edge scope's next shallower one at the same edge (``first3`` -> its ``first2``), holding its documents.
     parent: dict[str, str] = field(default_factory=dict)
+    #: The keys of short lines met so far, by line (:func:`counted_lines`).
+    known: dict[str, int] = field(default_factory=dict, repr=False)
 
     def add(self, doc: Document) -> None:
-        scopes = scopes_of(doc)
+        lines = counted_lines(doc.text, self.known)
+        scopes = scopes_of(doc, lines)
         if doc.source is None:  # only sourceless lines are kept by scope (strip_scope)
             for outer, inner in zip(scopes, scopes[1:]):
                 if _edge_of(outer) == _edge_of(inner):
                     self.parent.setdefault(inner, outer)
-        keys, prose = set(), set()
-        for line in _lines(doc.text):
-            if not _LETTER.search(line):
-                continue  # a number or a mark: its key (digits folded) is every table's cells, no site's own
-            key = line_key(line)
-            keys.add(key)
-            if word_count(line) >= PROSE_WORDS:
-                prose.add(key)
-            self.text_of.setdefault(key, line)
+        keys = set(lines.keys)
+        prose = {key for key, long in zip(lines.keys, lines.prose) if long}
+        for key, line in zip(lines.keys, lines.lines):
+            if key not in self.text_of:
+                self.text_of[key] = line
         for scope in scopes:
             self.documents[scope] += 1
             self.per_source[scope].update(keys)
@@ -249,9 +330,10 @@ def learn_boilerplate(counts: LineCounts, config: LearnConfig = LearnConfig()) -
     article_lines = ArticleLines(counts.doc_keys, counts.doc_prose, own)
 
     accepted = set()
+    source_of_doc = [source for source, _ in counts.doc_keys]
     for source, keys in sorted(own.items()):
         for key in keys:
-            docs = [i for i in holders[key] if counts.doc_keys[i][0] == source]
+            docs = [i for i in holders[key] if source_of_doc[i] == source]
             if article_lines.distinct(docs, config.min_documents):
                 accepted.add((source, key))
     learned: dict[str, dict[int, int]] = defaultdict(dict)
@@ -292,14 +374,14 @@ def source_floor(config: LearnConfig, documents: int) -> float:
     return max(config.min_documents, config.min_share * documents)
 
 
-def distinct_articles(articles: Iterable[np.ndarray], needed: int) -> bool:
+def distinct_articles(articles: Iterable[AbstractSet[int]], needed: int) -> bool:
     """Whether the article lines of some documents (in order) hold ``needed`` different articles.
 
     Two documents are one article when most of the shorter one's article lines
     are the other's (:data:`ArticleLines.SAME_ARTICLE`); a document without
     article lines is not counted. Stops as soon as ``needed`` are found.
     """
-    found: list[np.ndarray] = []
+    found: list[AbstractSet[int]] = []
     for lines in articles:
         if len(lines) == 0:
             continue
@@ -320,12 +402,14 @@ class ArticleLines:
         self._doc_keys = doc_keys
         self._doc_prose = doc_prose
         self._own = {s: np.array(sorted(k), dtype=np.uint64) for s, k in own.items()}
-        self._cache: dict[int, np.ndarray] = {}
+        self._cache: dict[int, frozenset[int]] = {}
 
-    def _lines(self, index: int) -> np.ndarray:
+    def _lines(self, index: int) -> frozenset[int]:
+        # A set: the documents holding a line are compared pairwise, and a set's intersection costs
+        # a fraction of two arrays' (numpy's call alone outweighs a few dozen keys).
         if index not in self._cache:
             source, keys = self._doc_keys[index]
-            self._cache[index] = article_keys(keys, self._doc_prose[index], self._own.get(source, _NONE))
+            self._cache[index] = frozenset(article_keys(keys, self._doc_prose[index], self._own.get(source, _NONE)).tolist())
         return self._cache[index]
 
     def distinct(self, docs: list[int], needed: int) -> bool:
@@ -341,8 +425,8 @@ def article_keys(keys: np.ndarray, prose: np.ndarray, own: np.ndarray) -> np.nda
     return np.setdiff1d(prose if len(prose) else keys, own, assume_unique=True)
 
 
-def _containment(a: np.ndarray, b: np.ndarray) -> float:
-    return len(np.intersect1d(a, b, assume_unique=True)) / min(len(a), len(b))
+def _containment(a: AbstractSet[int], b: AbstractSet[int]) -> float:
+    return len(a & b) / min(len(a), len(b))
 
 
 @dataclass
@@ -352,10 +436,21 @@ class LearnedBoilerplate:
 
     lines: Mapping[str, Mapping[int, int]]
     text_of: Mapping[int, str]
+    #: The keys of lines :meth:`strip` has met that may be learned, by the line as written (:data:`KNOWN_LINES`).
+    _known: dict[str, int] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @cached_property
     def _scoped_sources(self) -> frozenset[str]:
         return frozenset(source_of_scope(where) for where in self.lines if SCOPE_SEP in where)
+
+    @cached_property
+    def _ends(self) -> frozenset[tuple[str, str]] | None:
+        """The :func:`line_ends` of every learned line (None if one's text is not known): a line whose
+        ends are not among them has another key, so :meth:`strip` needs no key of it."""
+        texts = [self.text_of.get(key) for keys in self.lines.values() for key in keys]
+        if any(text is None for text in texts):
+            return None
+        return frozenset(line_ends(text) for text in texts)
 
     def strip(self, doc: Document) -> Document:
         """Remove learned lines from ``doc`` in place, recording each removal; return it: the lines of its
@@ -367,13 +462,25 @@ class LearnedBoilerplate:
         tables = [self.lines[where] for where in wheres if self.lines.get(where)]
         if not tables:
             return doc
+        ends, known = self._ends, self._known
         kept = []
         for line in doc.text.split("\n"):
-            key = line_key(line) if line.strip() else None
-            if key is not None and any(key in table for table in tables):
-                doc.removed.append(Removal(rule="learned", line=line.strip()))
-                continue
-            kept.append(line)
+            key = known.get(line)
+            if key is None:
+                # Its key only if it may be learned: a key costs a few times its line's ends, and most lines are not.
+                shape = line_ends(line)
+                if shape is None or (ends is not None and shape not in ends):
+                    kept.append(line)
+                    continue
+                key = line_key(line)
+                if len(known) < KNOWN_LINES:
+                    known[line] = key
+            for table in tables:
+                if key in table:
+                    doc.removed.append(Removal(rule="learned", line=line.strip()))
+                    break
+            else:
+                kept.append(line)
         doc.text = re.sub(r"\n{3,}", "\n\n", "\n".join(kept)).strip("\n")
         return doc
 
