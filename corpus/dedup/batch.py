@@ -18,8 +18,10 @@ signatures as the token lists; it is only faster.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import itertools
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 import numpy as np
 
@@ -27,7 +29,16 @@ from corpus.dedup.exact import joined_key, kind_suffix
 from corpus.dedup.normalize import token_text
 from corpus.dedup.xxh32 import xxh32
 
+T = TypeVar("T")
+
 _SPACE = 32
+
+
+def batches(items: Iterable[T], size: int) -> Iterator[list[T]]:
+    """``items`` (a stream) cut into lists of ``size`` (the last shorter): what is read a batch at a time."""
+    stream = iter(items)
+    while batch := list(itertools.islice(stream, size)):
+        yield batch
 
 
 @dataclass(frozen=True)

@@ -40,7 +40,6 @@ the only length the base records).
 
 from __future__ import annotations
 
-import itertools
 import sys
 from array import array
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -51,7 +50,7 @@ from typing import Any
 import numpy as np
 from tqdm import tqdm
 
-from corpus.dedup.batch import TokenBatch, token_batch
+from corpus.dedup.batch import TokenBatch, batches, token_batch
 from corpus.dedup.clusters import components
 from corpus.dedup.columns import DocumentColumns, GrowingRows, ShingleSpill, expand_rows
 from corpus.dedup.config import DedupConfig
@@ -340,12 +339,6 @@ def _resolve_clusters(
     return out
 
 
-def _batches(documents: Iterable[Document], size: int) -> Iterator[list[Document]]:
-    iterator = iter(documents)
-    while chunk := list(itertools.islice(iterator, size)):
-        yield chunk
-
-
 @dataclass
 class Found:
     """What :meth:`Deduplicator.find` found: a :class:`DedupResult` whose kept documents are named by input position.
@@ -461,7 +454,7 @@ class Deduplicator:
         sizes = array("I")
         seen = set(base_ids)
         with _bar(progress, None, "exact+signatures") as bar:
-            for chunk in _batches(documents(), cfg.batch_size):
+            for chunk in batches(documents(), cfg.batch_size):
                 lo = len(columns)
                 for doc in chunk:
                     if doc.id in seen:

@@ -98,7 +98,6 @@ from __future__ import annotations
 
 import datetime as dt
 import heapq
-import itertools
 import math
 import re
 from collections import Counter
@@ -109,8 +108,9 @@ import numpy as np
 import xxhash
 from scipy import sparse
 
-from corpus.document import Document
+from corpus.dedup.batch import batches
 from corpus.dedup.normalize import _ASCII_TABLE, UNSPACED_RANGES, _ascii_fold_bytes, _ascii_words, _char_class, fold
+from corpus.document import Document
 
 #: Default average-linkage threshold on the cosine (see ``DedupConfig.story_threshold``).
 DEFAULT_THRESHOLD = 0.28
@@ -297,8 +297,7 @@ def read_terms_batch(texts: Iterable[str]) -> Readings:
     numbers: dict[str, int] = {}
     stems = np.full(1 << (5 * PREFIX), -1, dtype=np.int64)  # term number of each word stem seen, by its code
     parts: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
-    stream = iter(texts)
-    while batch := list(itertools.islice(stream, READ_BATCH)):
+    for batch in batches(texts, READ_BATCH):
         parts.append(_read_batch(batch, numbers, stems))
     vocab = list(numbers)
     if not parts:
